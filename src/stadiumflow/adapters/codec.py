@@ -1,0 +1,116 @@
+"""Encoding of readings, windows and statuses for storage: shared by every backend.
+
+Queue messages carry readings as compact JSON arrays
+``[stadiumId, gateId, ts, perMinuteCount, avgProcessingTime, queueLength]`` so that
+many readings fit in one message (Azure queue messages are capped at 64 KiB).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from stadiumflow.domain.classify import GateState
+from stadiumflow.domain.readings import Reading
+from stadiumflow.domain.status import GateStatus
+from stadiumflow.domain.window import GateWindow
+
+_ReadingRow = tuple[str, str, datetime, int, float, int]
+_readings_encoder = msgspec.json.Encoder()
+_readings_decoder = msgspec.json.Decoder(list[_ReadingRow])
+_window_decoder = msgspec.json.Decoder(list[tuple[float, int, float, int]])
+_doc_decoder = msgspec.json.Decoder(dict[str, Any])
+
+
+def encode_readings(readings: list[Reading] | tuple[Reading, ...]) -> bytes:
+    return _readings_encoder.encode(
+        [
+            (
+                r.stadium_id,
+                r.gate_id,
+                r.ts,
+                r.per_minute_count,
+                r.avg_processing_time,
+                r.queue_length,
+            )
+            for r in readings
+        ]
+    )
+
+
+def decode_readings(payload: bytes | str) -> list[Reading]:
+    return [
+        Reading(s, g, ts.astimezone(UTC), c, float(a), q)
+        for s, g, ts, c, a, q in _readings_decoder.decode(payload)
+    ]
+
+
+def encode_window(window: GateWindow) -> bytes:
+    return _readings_encoder.encode(window.to_rows())
+
+
+def decode_window(payload: bytes | str, newest_ts: float | None) -> GateWindow:
+    return GateWindow.from_rows(_window_decoder.decode(payload), newest_ts)
+
+
+def to_epoch_us(ts: datetime) -> int:
+    """Exact microseconds since the epoch: the sortable key stores use for ts."""
+    delta = ts - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_epoch_us(us: int) -> datetime:
+    return datetime.fromtimestamp(us // 1_000_000, tz=UTC).replace(microsecond=us % 1_000_000)
+
+
+def status_to_doc(status: GateStatus) -> dict[str, Any]:
+    return {
+        "ts": to_epoch_us(status.ts),
+        "wait": status.wait,
+        "state": status.state.value,
+        "perMinuteCount": status.per_minute_count,
+        "avgProcessingTime": status.avg_processing_time,
+        "queueLength": status.queue_length,
+        "model": status.model,
+        "waitLow": status.wait_low,
+        "waitHigh": status.wait_high,
+        "waitIn15": status.wait_in_15,
+        "anomaly": status.anomaly,
+        "anomalyScore": status.anomaly_score,
+        "anomalyKind": status.anomaly_kind,
+        "anomalySince": to_epoch_us(status.anomaly_since) if status.anomaly_since else None,
+        "recommendation": status.recommendation,
+    }
+
+
+def status_from_doc(stadium_id: str, gate_id: str, doc: dict[str, Any]) -> GateStatus:
+    since = doc.get("anomalySince")
+    return GateStatus(
+        stadium_id=stadium_id,
+        gate_id=gate_id,
+        ts=from_epoch_us(int(doc["ts"])),
+        wait=float(doc["wait"]),
+        state=GateState(doc["state"]),
+        per_minute_count=int(doc["perMinuteCount"]),
+        avg_processing_time=float(doc["avgProcessingTime"]),
+        queue_length=int(doc["queueLength"]),
+        model=str(doc["model"]),
+        wait_low=doc.get("waitLow"),
+        wait_high=doc.get("waitHigh"),
+        wait_in_15=doc.get("waitIn15"),
+        anomaly=bool(doc.get("anomaly", False)),
+        anomaly_score=float(doc.get("anomalyScore", 0.0)),
+        anomaly_kind=doc.get("anomalyKind"),
+        anomaly_since=from_epoch_us(int(since)) if since is not None else None,
+        recommendation=doc.get("recommendation"),
+    )
+
+
+def encode_doc(doc: dict[str, Any]) -> bytes:
+    return _readings_encoder.encode(doc)
+
+
+def decode_doc(payload: bytes | str) -> dict[str, Any]:
+    return _doc_decoder.decode(payload)

@@ -1,0 +1,191 @@
+"""Gate statuses, rolling windows and history on SQLite.
+
+``gate_status`` holds one document per gate, written only when its ts is not older
+than the stored one (``ON CONFLICT ... WHERE``); ``history`` is keyed by
+(stadium, gate, ts) so a redelivered reading is ignored; ``gate_window`` persists each
+gate's rolling window in the same transaction, so a restarted worker continues where
+it stopped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from stadiumflow.adapters.codec import (
+    decode_doc,
+    decode_window,
+    encode_doc,
+    encode_window,
+    from_epoch_us,
+    status_from_doc,
+    status_to_doc,
+    to_epoch_us,
+)
+from stadiumflow.adapters.sqlite_db import Synchronous, ThreadConnections
+from stadiumflow.domain.classify import GateState
+from stadiumflow.domain.readings import GateKey, Reading
+from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary
+from stadiumflow.domain.wait import WaitEstimate
+from stadiumflow.domain.window import GateWindow
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS gate_status (
+    stadium_id TEXT NOT NULL,
+    gate_id TEXT NOT NULL,
+    ts_us INTEGER NOT NULL,
+    doc BLOB NOT NULL,
+    PRIMARY KEY (stadium_id, gate_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS gate_window (
+    stadium_id TEXT NOT NULL,
+    gate_id TEXT NOT NULL,
+    newest_ts REAL,
+    points BLOB NOT NULL,
+    PRIMARY KEY (stadium_id, gate_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS history (
+    stadium_id TEXT NOT NULL,
+    gate_id TEXT NOT NULL,
+    ts_us INTEGER NOT NULL,
+    per_minute_count INTEGER NOT NULL,
+    avg_processing_time REAL NOT NULL,
+    queue_length INTEGER NOT NULL,
+    wait REAL NOT NULL,
+    wait_low REAL,
+    wait_high REAL,
+    wait_in_15 REAL,
+    state TEXT NOT NULL,
+    model TEXT NOT NULL,
+    late INTEGER NOT NULL,
+    PRIMARY KEY (stadium_id, gate_id, ts_us)
+) WITHOUT ROWID;
+"""
+
+_UPSERT_STATUS = (
+    "INSERT INTO gate_status (stadium_id, gate_id, ts_us, doc) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (stadium_id, gate_id) DO UPDATE SET ts_us = excluded.ts_us,"
+    " doc = excluded.doc WHERE excluded.ts_us >= gate_status.ts_us"
+)
+_INSERT_HISTORY = "INSERT OR IGNORE INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_UPSERT_WINDOW = "INSERT OR REPLACE INTO gate_window VALUES (?, ?, ?, ?)"
+
+
+class _SqliteSession:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def load_windows(self, gates: Iterable[GateKey]) -> dict[GateKey, GateWindow]:
+        wanted = set(gates)
+        stadiums = {s for s, _ in wanted}
+        found: dict[GateKey, GateWindow] = {}
+        for stadium in stadiums:
+            rows = self._conn.execute(
+                "SELECT gate_id, newest_ts, points FROM gate_window WHERE stadium_id = ?",
+                (stadium,),
+            )
+            for gate_id, newest_ts, points in rows:
+                if (stadium, gate_id) in wanted:
+                    found[(stadium, gate_id)] = decode_window(points, newest_ts)
+        return found
+
+    def save(
+        self,
+        statuses: Sequence[GateStatus],
+        history: Sequence[ProcessedReading],
+        windows: dict[GateKey, GateWindow],
+    ) -> None:
+        conn = self._conn
+        conn.executemany(
+            _UPSERT_STATUS,
+            [
+                (s.stadium_id, s.gate_id, to_epoch_us(s.ts), encode_doc(status_to_doc(s)))
+                for s in statuses
+            ],
+        )
+        conn.executemany(_INSERT_HISTORY, [_history_row(item) for item in history])
+        conn.executemany(
+            _UPSERT_WINDOW,
+            [(s, g, w.newest_ts, encode_window(w)) for (s, g), w in windows.items()],
+        )
+
+
+def _history_row(item: ProcessedReading) -> tuple[object, ...]:
+    r, e = item.reading, item.estimate
+    return (
+        r.stadium_id,
+        r.gate_id,
+        to_epoch_us(r.ts),
+        r.per_minute_count,
+        r.avg_processing_time,
+        r.queue_length,
+        e.wait,
+        e.low,
+        e.high,
+        e.in_15,
+        item.state.value,
+        item.model,
+        int(item.late),
+    )
+
+
+class SqliteGateStore:
+    def __init__(self, path: Path, *, synchronous: Synchronous = "NORMAL") -> None:
+        self._db = ThreadConnections(path, synchronous)
+        self._db.get().executescript(_SCHEMA)
+
+    @contextmanager
+    def session(self) -> Iterator[_SqliteSession]:
+        with self._db.transaction() as conn:
+            yield _SqliteSession(conn)
+
+    def stadium_statuses(self, stadium_id: str) -> list[GateStatus]:
+        rows = self._db.get().execute(
+            "SELECT gate_id, doc FROM gate_status WHERE stadium_id = ?", (stadium_id,)
+        )
+        return [status_from_doc(stadium_id, gate, decode_doc(doc)) for gate, doc in rows]
+
+    def stadiums(self) -> list[StadiumSummary]:
+        rows = self._db.get().execute(
+            "SELECT stadium_id, count(*), max(ts_us) FROM gate_status GROUP BY stadium_id"
+        )
+        return [StadiumSummary(s, n, from_epoch_us(ts)) for s, n, ts in rows]
+
+    def history(
+        self,
+        stadium_id: str,
+        gate_id: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after: datetime | None = None,
+        limit: int = 500,
+    ) -> list[ProcessedReading]:
+        low = max(
+            to_epoch_us(since) if since else -(2**62),
+            to_epoch_us(after) + 1 if after else -(2**62),
+        )
+        high = to_epoch_us(until) if until else 2**62
+        rows = self._db.get().execute(
+            "SELECT ts_us, per_minute_count, avg_processing_time, queue_length, wait,"
+            " wait_low, wait_high, wait_in_15, state, model, late FROM history"
+            " WHERE stadium_id = ? AND gate_id = ? AND ts_us BETWEEN ? AND ?"
+            " ORDER BY ts_us LIMIT ?",
+            (stadium_id, gate_id, low, high, limit),
+        )
+        return [
+            ProcessedReading(
+                reading=Reading(stadium_id, gate_id, from_epoch_us(ts), c, a, q),
+                estimate=WaitEstimate(wait, lo, hi, in15),
+                state=GateState(state),
+                model=model,
+                late=bool(late),
+            )
+            for ts, c, a, q, wait, lo, hi, in15, state, model, late in rows
+        ]
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,74 @@
+"""A gate's status (what operators read) and a processed reading (what history keeps)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from stadiumflow.domain.classify import GateState
+from stadiumflow.domain.readings import GateKey, Reading
+from stadiumflow.domain.wait import WaitEstimate
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessedReading:
+    """A reading with the outputs computed for it: one row of a gate's history."""
+
+    reading: Reading
+    estimate: WaitEstimate
+    state: GateState
+    model: str
+    late: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GateStatus:
+    """The newest status of one gate. ``ts`` is the event time of the newest reading it reflects."""
+
+    stadium_id: str
+    gate_id: str
+    ts: datetime
+    wait: float
+    state: GateState
+    per_minute_count: int
+    avg_processing_time: float
+    queue_length: int
+    model: str
+    wait_low: float | None = None
+    wait_high: float | None = None
+    wait_in_15: float | None = None
+    anomaly: bool = False
+    anomaly_score: float = 0.0
+    anomaly_kind: str | None = None
+    anomaly_since: datetime | None = None
+    recommendation: dict[str, Any] | None = field(default=None)
+
+    @property
+    def gate(self) -> GateKey:
+        return (self.stadium_id, self.gate_id)
+
+    @classmethod
+    def from_processed(cls, processed: ProcessedReading) -> GateStatus:
+        r, e = processed.reading, processed.estimate
+        return cls(
+            stadium_id=r.stadium_id,
+            gate_id=r.gate_id,
+            ts=r.ts,
+            wait=e.wait,
+            state=processed.state,
+            per_minute_count=r.per_minute_count,
+            avg_processing_time=r.avg_processing_time,
+            queue_length=r.queue_length,
+            model=processed.model,
+            wait_low=e.low,
+            wait_high=e.high,
+            wait_in_15=e.in_15,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StadiumSummary:
+    stadium_id: str
+    gates: int
+    last_updated: datetime | None

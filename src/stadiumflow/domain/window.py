@@ -1,0 +1,100 @@
+"""A gate's rolling window: the recent readings that features and detectors need.
+
+Points are kept in ts order. The window is bounded both in time and in count, and
+it is plain data (tuples of numbers) so that any store can persist it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from enum import Enum
+
+from stadiumflow.domain.readings import Reading
+
+WINDOW_HORIZON_SECONDS = 60 * 60.0
+"""Keep an hour of history: the longest look-back of any feature or detector."""
+WINDOW_MAX_POINTS = 120
+"""Upper bound on points per gate, whatever the reporting interval."""
+
+
+@dataclass(frozen=True, slots=True)
+class WindowPoint:
+    ts: float  # seconds since the Unix epoch (UTC)
+    per_minute_count: int
+    avg_processing_time: float
+    queue_length: int
+
+    @classmethod
+    def of(cls, reading: Reading) -> WindowPoint:
+        return cls(
+            reading.ts.timestamp(),
+            reading.per_minute_count,
+            reading.avg_processing_time,
+            reading.queue_length,
+        )
+
+    def as_row(self) -> tuple[float, int, float, int]:
+        return (self.ts, self.per_minute_count, self.avg_processing_time, self.queue_length)
+
+
+class Placement(str, Enum):
+    NEWEST = "newest"  # newer than anything seen: moves the status forward
+    LATE = "late"  # older than the newest: kept for history, never moves the status back
+    DUPLICATE = "duplicate"  # this ts was seen already: ignored (idempotency)
+
+
+@dataclass(slots=True)
+class GateWindow:
+    points: list[WindowPoint] = field(default_factory=list)
+    newest_ts: float | None = None
+    """ts of the newest reading ever applied, kept even when points age out."""
+
+    def add(self, point: WindowPoint) -> Placement:
+        """Insert ``point`` in ts order and say where it landed.
+
+        >>> w = GateWindow()
+        >>> [w.add(WindowPoint(t, 10, 3.0, 5)).value for t in (60.0, 120.0, 120.0, 90.0)]
+        ['newest', 'newest', 'duplicate', 'late']
+        >>> [p.ts for p in w.points]
+        [60.0, 90.0, 120.0]
+        """
+        if self.newest_ts is not None and point.ts <= self.newest_ts:
+            stamps = [p.ts for p in self.points]
+            i = bisect.bisect_left(stamps, point.ts)
+            if (i < len(stamps) and stamps[i] == point.ts) or point.ts == self.newest_ts:
+                return Placement.DUPLICATE
+            if self.points and point.ts < self.points[0].ts:
+                return Placement.LATE  # older than the whole window: history only
+            self.points.insert(i, point)
+            return Placement.LATE
+        self.points.append(point)
+        self.newest_ts = point.ts
+        self._trim()
+        return Placement.NEWEST
+
+    def _trim(self) -> None:
+        if self.newest_ts is None:
+            return
+        horizon = self.newest_ts - WINDOW_HORIZON_SECONDS
+        drop = 0
+        while drop < len(self.points) and self.points[drop].ts < horizon:
+            drop += 1
+        drop = max(drop, len(self.points) - WINDOW_MAX_POINTS)
+        if drop > 0:
+            del self.points[:drop]
+
+    def upto(self, ts: float) -> list[WindowPoint]:
+        """The points at or before ``ts`` (what was known when that reading arrived)."""
+        stamps = [p.ts for p in self.points]
+        return self.points[: bisect.bisect_right(stamps, ts)]
+
+    def to_rows(self) -> list[tuple[float, int, float, int]]:
+        return [p.as_row() for p in self.points]
+
+    @classmethod
+    def from_rows(
+        cls, rows: list[tuple[float, int, float, int]], newest_ts: float | None
+    ) -> GateWindow:
+        points = [WindowPoint(float(t), int(c), float(a), int(q)) for t, c, a, q in rows]
+        return cls(points=points, newest_ts=newest_ts)

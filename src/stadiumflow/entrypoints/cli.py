@@ -1,0 +1,105 @@
+"""The ``stadiumflow`` command: serve, worker, and the simulation and ML commands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from stadiumflow.config import Settings
+
+log = logging.getLogger("stadiumflow")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if getattr(args, "data_dir", None) is not None:
+        overrides["data_dir"] = args.data_dir
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from stadiumflow.bootstrap import bootstrap
+    from stadiumflow.entrypoints.http.app import create_app
+
+    settings = _settings(args)
+    _configure_logging(settings)
+    services = bootstrap(settings)
+    app = create_app(services, run_worker=not args.no_worker)
+    log.info(
+        "serving on http://%s:%d (data in %s, backend %s)",
+        args.host,
+        args.port,
+        settings.data_dir,
+        settings.backend,
+    )
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        loop="uvloop" if sys.platform != "win32" else "asyncio",
+        http="httptools",
+        access_log=False,
+        log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=10,
+    )
+    uvicorn.Server(config).run()
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from stadiumflow.bootstrap import bootstrap
+    from stadiumflow.entrypoints.worker import run_worker_process
+
+    settings = _settings(args)
+    _configure_logging(settings)
+    run_worker_process(bootstrap(settings))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stadiumflow", description="Stadium crowd-flow controller."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="HTTP API with an in-process worker (embedded home)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--data-dir", type=Path, help="SQLite files here (default ./.stadiumflow)")
+    serve.add_argument(
+        "--no-worker", action="store_true", help="ingest and status only; run `worker` apart"
+    )
+    serve.set_defaults(handler=_serve)
+
+    worker = sub.add_parser("worker", help="the worker alone, on the same data directory")
+    worker.add_argument("--data-dir", type=Path, help="SQLite files here (default ./.stadiumflow)")
+    worker.set_defaults(handler=_worker)
+
+    if (Path(__file__).parent / "cli_sim.py").exists():  # TEMP until the simulation lands
+        from stadiumflow.entrypoints import cli_sim
+
+        cli_sim.add_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.handler(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

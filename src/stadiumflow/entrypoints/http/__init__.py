@@ -1,0 +1,1 @@
+"""The HTTP home: a Starlette app over the services."""

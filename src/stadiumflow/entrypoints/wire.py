@@ -1,0 +1,262 @@
+"""Wire schemas of the HTTP API (camelCase JSON, msgspec) and their translation.
+
+The same decoder serves every HTTP home (the Starlette server, Azure Functions), and the
+OpenAPI description is generated from these very types, so the docs cannot drift from
+what the server accepts.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import msgspec
+
+from stadiumflow.domain.errors import InvalidReading
+from stadiumflow.domain.readings import Reading
+from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary
+
+MAX_READINGS_PER_REQUEST = 5_000
+MAX_BODY_BYTES = 1024 * 1024
+MAX_COUNT = 100_000
+MAX_PROCESSING_SECONDS = 600.0
+ID_PATTERN = "^[A-Za-z0-9_-]+$"
+_ID_FULL = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+Identifier = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=64,
+        pattern=ID_PATTERN,
+        description="1-64 characters of A-Z, a-z, 0-9, '_' and '-'",
+    ),
+]
+Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)]
+
+
+class ReadingIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+    """One turnstile reading. Exactly these six fields; unknown fields are rejected."""
+
+    stadium_id: Identifier
+    gate_id: Identifier
+    ts: Annotated[
+        datetime,
+        msgspec.Meta(
+            tz=True,
+            description="ISO 8601 / RFC 3339 with a timezone (Z or an offset); at most"
+            " 5 minutes ahead of the server clock",
+        ),
+    ]
+    per_minute_count: Annotated[
+        int,
+        msgspec.Meta(
+            ge=0, le=MAX_COUNT, description="fans through the turnstiles in the minute before ts"
+        ),
+    ]
+    avg_processing_time: Annotated[
+        float,
+        msgspec.Meta(ge=0, le=MAX_PROCESSING_SECONDS, description="mean seconds per fan"),
+    ]
+    queue_length: Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT, description="fans waiting at ts")]
+
+
+ReadingsIn = Annotated[
+    list[ReadingIn], msgspec.Meta(min_length=1, max_length=MAX_READINGS_PER_REQUEST)
+]
+IngestBody = ReadingIn | ReadingsIn
+
+_ingest_decoder = msgspec.json.Decoder(IngestBody)
+_PATH = re.compile(r" - at `\$(?:\[(\d+)\])?(?:\.(\w+))?[^`]*`$")
+_UNKNOWN = re.compile(r"unknown field `([^`]*)`")
+_MISSING = re.compile(r"missing required field `([^`]*)`")
+
+
+class TooManyReadings(InvalidReading):
+    """An array longer than MAX_READINGS_PER_REQUEST (HTTP 413)."""
+
+
+def _invalid(message: str, *, is_array: bool | None) -> InvalidReading:
+    index: int | None = None
+    field: str | None = None
+    text = message
+    match = _PATH.search(message)
+    if match:
+        text = message[: match.start()]
+        index = int(match.group(1)) if match.group(1) is not None else None
+        field = match.group(2)
+    named = _UNKNOWN.search(text) or _MISSING.search(text)
+    if named:
+        field = named.group(1)
+    if "length <=" in text and index is None and field is None:
+        return TooManyReadings(
+            f"at most {MAX_READINGS_PER_REQUEST} readings per request", field=None
+        )
+    if field is None and index is None and is_array is False:
+        field = None
+    return InvalidReading(text, field=field, index=index)
+
+
+def decode_ingest(body: bytes) -> tuple[list[Reading], bool]:
+    """Decode and validate an ingest body: (readings, was_array). Raises InvalidReading."""
+    try:
+        decoded = _ingest_decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        raise _invalid(str(exc), is_array=body.lstrip()[:1] == b"[") from None
+    except msgspec.DecodeError:
+        raise InvalidReading("body is not valid JSON", field=None) from None
+    items = decoded if isinstance(decoded, list) else [decoded]
+    readings: list[Reading] = []
+    for i, item in enumerate(items):
+        for name, value in (("stadiumId", item.stadium_id), ("gateId", item.gate_id)):
+            if not _ID_FULL.fullmatch(value):
+                raise InvalidReading(
+                    f"{name} must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'",
+                    field=name,
+                    index=i if isinstance(decoded, list) else None,
+                )
+        readings.append(
+            Reading(
+                item.stadium_id,
+                item.gate_id,
+                item.ts.astimezone(UTC),
+                item.per_minute_count,
+                item.avg_processing_time,
+                item.queue_length,
+            )
+        )
+    return readings, isinstance(decoded, list)
+
+
+# ---- responses -------------------------------------------------------------------------
+
+
+class ErrorOut(msgspec.Struct, omit_defaults=True):
+    error: str
+    message: str
+    field: str | None = None
+    index: int | None = None
+
+
+class AcceptedOut(msgspec.Struct):
+    accepted: int
+
+
+class RecommendationOut(msgspec.Struct, rename="camel"):
+    to_gate_id: str
+    share: float
+    walk_minutes: float
+    expected_saving_minutes: float
+    message: str
+
+
+class GateOut(msgspec.Struct, rename="camel"):
+    gate_id: str
+    wait: float
+    state: str
+    anomaly: bool
+    anomaly_score: float
+    last_updated: datetime = msgspec.field(name="last_updated")
+    recommendation: dict[str, Any] | None = None
+    wait_low: float | None = None
+    wait_high: float | None = None
+    wait_in15: float | None = msgspec.field(default=None, name="waitIn15")
+    model: str = ""
+    anomaly_kind: str | None = None
+    anomaly_since: datetime | None = None
+    queue_length: int = 0
+    per_minute_count: int = 0
+    avg_processing_time: float = 0.0
+
+
+class StatusOut(msgspec.Struct, rename="camel"):
+    stadium_id: str
+    gates: list[GateOut]
+    last_updated: datetime | None = msgspec.field(default=None, name="last_updated")
+
+
+class StadiumOut(msgspec.Struct, rename="camel"):
+    stadium_id: str
+    gates: int
+    last_updated: datetime | None = msgspec.field(name="last_updated")
+
+
+class StadiumsOut(msgspec.Struct):
+    stadiums: list[StadiumOut]
+
+
+class HistoryItemOut(msgspec.Struct, rename="camel"):
+    ts: datetime
+    per_minute_count: int
+    avg_processing_time: float
+    queue_length: int
+    wait: float
+    state: str
+    model: str
+    late: bool
+    wait_low: float | None = None
+    wait_high: float | None = None
+    wait_in15: float | None = msgspec.field(default=None, name="waitIn15")
+
+
+class HistoryOut(msgspec.Struct, rename="camel"):
+    stadium_id: str
+    gate_id: str
+    items: list[HistoryItemOut]
+    next: str | None = None
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def gate_out(status: GateStatus) -> GateOut:
+    return GateOut(
+        gate_id=status.gate_id,
+        wait=round(status.wait, 2),
+        state=status.state.value,
+        anomaly=status.anomaly,
+        anomaly_score=round(status.anomaly_score, 3),
+        last_updated=status.ts,
+        recommendation=status.recommendation,
+        wait_low=_round(status.wait_low),
+        wait_high=_round(status.wait_high),
+        wait_in15=_round(status.wait_in_15),
+        model=status.model,
+        anomaly_kind=status.anomaly_kind,
+        anomaly_since=status.anomaly_since,
+        queue_length=status.queue_length,
+        per_minute_count=status.per_minute_count,
+        avg_processing_time=status.avg_processing_time,
+    )
+
+
+def status_out(stadium_id: str, statuses: list[GateStatus]) -> StatusOut:
+    newest = max((s.ts for s in statuses), default=None)
+    return StatusOut(stadium_id, [gate_out(s) for s in statuses], newest)
+
+
+def stadiums_out(summaries: list[StadiumSummary]) -> StadiumsOut:
+    return StadiumsOut([StadiumOut(s.stadium_id, s.gates, s.last_updated) for s in summaries])
+
+
+def history_item_out(item: ProcessedReading) -> HistoryItemOut:
+    r, e = item.reading, item.estimate
+    return HistoryItemOut(
+        ts=r.ts,
+        per_minute_count=r.per_minute_count,
+        avg_processing_time=r.avg_processing_time,
+        queue_length=r.queue_length,
+        wait=round(e.wait, 2),
+        state=item.state.value,
+        model=item.model,
+        late=item.late,
+        wait_low=_round(e.low),
+        wait_high=_round(e.high),
+        wait_in15=_round(e.in_15),
+    )
+
+
+def format_ts(ts: datetime) -> str:
+    return ts.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,85 @@
+"""The worker: a loop that consumes the inflow queue, as a thread or as its own process."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+from stadiumflow.bootstrap import Services
+from stadiumflow.services.consume import consume_once
+
+log = logging.getLogger(__name__)
+
+MAX_IDLE_SLEEP_SECONDS = 0.25
+
+
+class Worker:
+    """Consumes until stopped. ``wake()`` cuts the idle sleep short (in-process ingest)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def run(self) -> None:
+        s = self._services
+        settings = s.settings
+        idle = settings.worker_idle_poll_seconds
+        log.info("worker started (batch %d readings)", settings.worker_batch_readings)
+        while not self._stop.is_set():
+            try:
+                handled = consume_once(
+                    s.queue,
+                    s.store,
+                    s.model,
+                    s.consumer_stats,
+                    max_readings=settings.worker_batch_readings,
+                    lease_seconds=settings.worker_lease_seconds,
+                )
+            except Exception:  # storage trouble: log, back off, keep the worker alive
+                log.exception("worker could not claim or ack; retrying")
+                handled = 0
+                self._stop.wait(1.0)
+            if handled:
+                idle = settings.worker_idle_poll_seconds
+                continue
+            self._wake.wait(idle)
+            self._wake.clear()
+            idle = min(idle * 2, MAX_IDLE_SLEEP_SECONDS)
+        log.info("worker stopped")
+
+    def start_thread(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="stadiumflow-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+
+def run_worker_process(services: Services) -> None:
+    """Run the worker in the foreground until SIGTERM or SIGINT, finishing the batch."""
+    worker = Worker(services)
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        log.info("signal %d: stopping after the current batch", signum)
+        worker.stop(timeout=0)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        worker.run()
+    finally:
+        services.close()

@@ -1,0 +1,130 @@
+"""The ports: small protocols the services depend on, each with several adapters.
+
+    InflowQueue   durable at-least-once queue of readings  (memory | SQLite | Azure Queue)
+    GateStore     gate statuses, rolling windows, history  (memory | SQLite | Azure Table)
+    WaitModel     features -> wait estimates, in batches    (queueing formula | ONNX)
+    Clock         the wall clock, injectable for tests
+
+Every port has an in-memory fake (``adapters.memory``) and one shared contract suite
+(``tests/contract``) that all its adapters pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from stadiumflow.domain.readings import GateKey, Reading
+from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary
+from stadiumflow.domain.wait import WaitEstimate
+from stadiumflow.domain.window import GateWindow
+
+MAX_DEQUEUE_COUNT = 5
+"""A message handed out this many times without an ack goes to the poison store."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueMessage:
+    """A claimed message: some readings, leased to one worker until acked or expired."""
+
+    id: str
+    readings: list[Reading]
+    dequeue_count: int
+    enqueued_at: float  # wall-clock seconds since the epoch
+    receipt: str  # proof of the lease: ack and release need it
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStats:
+    messages: int  # waiting or leased
+    readings: int
+    oldest_enqueued_at: float | None
+    poisoned: int
+
+
+@dataclass(frozen=True, slots=True)
+class PoisonedMessage:
+    id: str
+    readings: int
+    dequeue_count: int
+    poisoned_at: float
+    last_error: str | None
+
+
+class InflowQueue(Protocol):
+    def enqueue(self, readings: Sequence[Reading]) -> None:
+        """Durably store ``readings``; returns only once they survive a process kill."""
+
+    def claim(self, max_readings: int, lease_seconds: float) -> list[QueueMessage]:
+        """Lease visible messages (at least one if any) holding about ``max_readings``.
+
+        A message already handed out MAX_DEQUEUE_COUNT times moves to the poison store
+        instead of being handed out again.
+        """
+
+    def ack(self, messages: Sequence[QueueMessage]) -> None:
+        """Delete processed messages. A lost lease (expired, re-claimed) is not an error."""
+
+    def release(self, message: QueueMessage, error: str, retry_after: float = 1.0) -> None:
+        """Give a failed message back, visible again after ``retry_after`` seconds."""
+
+    def stats(self) -> QueueStats: ...
+
+    def poisoned(self, limit: int = 100) -> list[PoisonedMessage]: ...
+
+
+class GateStoreSession(Protocol):
+    """One unit of work on the gate store: load windows, then save everything at once."""
+
+    def load_windows(self, gates: Iterable[GateKey]) -> dict[GateKey, GateWindow]: ...
+
+    def save(
+        self,
+        statuses: Sequence[GateStatus],
+        history: Sequence[ProcessedReading],
+        windows: dict[GateKey, GateWindow],
+    ) -> None:
+        """Write atomically where the backend can. A status whose ts is older than the
+        stored one is not written; a history row already present is left as it is."""
+
+
+class GateStore(Protocol):
+    def session(self) -> AbstractContextManager[GateStoreSession]: ...
+
+    def stadium_statuses(self, stadium_id: str) -> list[GateStatus]:
+        """Every gate of one stadium (empty if the stadium is unknown)."""
+
+    def stadiums(self) -> list[StadiumSummary]: ...
+
+    def history(
+        self,
+        stadium_id: str,
+        gate_id: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after: datetime | None = None,
+        limit: int = 500,
+    ) -> list[ProcessedReading]:
+        """Processed readings of one gate in ts order, ``since <= ts <= until``, ts > after."""
+
+
+class WaitModel(Protocol):
+    name: str
+    version: str
+    is_fallback: bool
+
+    def predict(self, rows: Sequence[Sequence[float]]) -> list[WaitEstimate]:
+        """One estimate per feature row, computed in one batch."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+def iter_readings(messages: Iterable[QueueMessage]) -> Iterator[Reading]:
+    for message in messages:
+        yield from message.readings

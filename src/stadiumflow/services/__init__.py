@@ -1,0 +1,1 @@
+"""Use cases: ingest, process a batch, query. They take ports as arguments."""
