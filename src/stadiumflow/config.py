@@ -45,7 +45,7 @@ class LocalSettingsJsonSource(PydanticBaseSettingsSource):
     def __call__(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for name, field in self.settings_cls.model_fields.items():
-            value, key, _ = self.get_field_value(field, name)
+            value, _, _ = self.get_field_value(field, name)
             if value is not None:
                 found[field.alias or name] = value
         return found
@@ -73,7 +73,7 @@ class Settings(BaseSettings):
 
     # Worker.
     worker_batch_readings: int = Field(5_000, ge=1, alias="STADIUMFLOW_WORKER_BATCH")
-    worker_lease_seconds: float = Field(30.0, gt=0, alias="STADIUMFLOW_WORKER_LEASE_SECONDS")
+    worker_lease_seconds: float = Field(5.0, gt=0, alias="STADIUMFLOW_WORKER_LEASE_SECONDS")
     worker_idle_poll_seconds: float = Field(0.05, gt=0, alias="STADIUMFLOW_WORKER_POLL_SECONDS")
 
     log_level: str = Field("INFO", alias="STADIUMFLOW_LOG_LEVEL")

@@ -154,7 +154,12 @@ class MemoryGateStore:
     @contextmanager
     def session(self) -> Iterator[_MemorySession]:
         with self._lock:
-            yield _MemorySession(self)
+            saved = (dict(self._statuses), dict(self._windows), dict(self._history))
+            try:
+                yield _MemorySession(self)
+            except BaseException:
+                self._statuses, self._windows, self._history = saved  # roll back
+                raise
 
     def stadium_statuses(self, stadium_id: str) -> list[GateStatus]:
         with self._lock:

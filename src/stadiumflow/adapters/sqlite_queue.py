@@ -8,6 +8,7 @@ MAX_DEQUEUE_COUNT times without an ack moves to the ``poison`` table.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from stadiumflow.adapters.codec import decode_readings, encode_readings
 from stadiumflow.adapters.sqlite_db import Synchronous, ThreadConnections
+from stadiumflow.domain.errors import StorageUnavailable
 from stadiumflow.domain.readings import Reading
 from stadiumflow.ports import MAX_DEQUEUE_COUNT, PoisonedMessage, QueueMessage, QueueStats
 
@@ -58,11 +60,14 @@ class SqliteQueue:
         now = self._clock()
         payload = encode_readings(list(readings))
         conn = self._db.get()
-        # Autocommit: this one INSERT is its own transaction, committed before returning.
-        conn.execute(
-            "INSERT INTO inflow (payload, n, enqueued_at, visible_at) VALUES (?, ?, ?, ?)",
-            (payload, len(readings), now, now),
-        )
+        try:
+            # Autocommit: this one INSERT is its own transaction, committed before returning.
+            conn.execute(
+                "INSERT INTO inflow (payload, n, enqueued_at, visible_at) VALUES (?, ?, ?, ?)",
+                (payload, len(readings), now, now),
+            )
+        except sqlite3.OperationalError as exc:  # locked past busy_timeout, disk full, ...
+            raise StorageUnavailable(f"inflow queue: {exc}") from exc
 
     def claim(self, max_readings: int, lease_seconds: float) -> list[QueueMessage]:
         now = self._clock()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 YELLOW_FROM_MINUTES = 5.0
 RED_ABOVE_MINUTES = 10.0
 
 
-class GateState(str, Enum):
+class GateState(StrEnum):
     GREEN = "green"
     YELLOW = "yellow"
     RED = "red"

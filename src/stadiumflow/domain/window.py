@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from stadiumflow.domain.readings import Reading
 
@@ -38,7 +38,7 @@ class WindowPoint:
         return (self.ts, self.per_minute_count, self.avg_processing_time, self.queue_length)
 
 
-class Placement(str, Enum):
+class Placement(StrEnum):
     NEWEST = "newest"  # newer than anything seen: moves the status forward
     LATE = "late"  # older than the newest: kept for history, never moves the status back
     DUPLICATE = "duplicate"  # this ts was seen already: ignored (idempotency)

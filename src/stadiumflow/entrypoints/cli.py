@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from stadiumflow.config import Settings
@@ -31,6 +33,24 @@ def _configure_logging(settings: Settings) -> None:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    class _GracefulServer(uvicorn.Server):
+        """Stops on SIGTERM/SIGINT after the lifespan shutdown, and exits 0.
+
+        (uvicorn re-raises the signal after a graceful stop, which makes a clean stop
+        look like a crash to supervisors that read the exit status.)
+        """
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            previous = {
+                sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+            }
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
     from stadiumflow.bootstrap import bootstrap
     from stadiumflow.entrypoints.http.app import create_app
 
@@ -55,7 +75,8 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=10,
     )
-    uvicorn.Server(config).run()
+    _GracefulServer(config).run()
+    log.info("stopped cleanly")
     return 0
 
 

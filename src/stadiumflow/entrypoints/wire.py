@@ -77,7 +77,7 @@ class TooManyReadings(InvalidReading):
     """An array longer than MAX_READINGS_PER_REQUEST (HTTP 413)."""
 
 
-def _invalid(message: str, *, is_array: bool | None) -> InvalidReading:
+def _invalid(message: str) -> InvalidReading:
     index: int | None = None
     field: str | None = None
     text = message
@@ -93,8 +93,6 @@ def _invalid(message: str, *, is_array: bool | None) -> InvalidReading:
         return TooManyReadings(
             f"at most {MAX_READINGS_PER_REQUEST} readings per request", field=None
         )
-    if field is None and index is None and is_array is False:
-        field = None
     return InvalidReading(text, field=field, index=index)
 
 
@@ -103,7 +101,7 @@ def decode_ingest(body: bytes) -> tuple[list[Reading], bool]:
     try:
         decoded = _ingest_decoder.decode(body)
     except msgspec.ValidationError as exc:
-        raise _invalid(str(exc), is_array=body.lstrip()[:1] == b"[") from None
+        raise _invalid(str(exc)) from None
     except msgspec.DecodeError:
         raise InvalidReading("body is not valid JSON", field=None) from None
     items = decoded if isinstance(decoded, list) else [decoded]

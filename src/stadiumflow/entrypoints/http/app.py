@@ -86,7 +86,9 @@ def _timestamp(request: Request, name: str) -> datetime | None:
     try:
         ts = msgspec.json.decode(_encoder.encode(value), type=datetime)
     except msgspec.ValidationError:
-        raise InvalidReading(f"{name} must be an ISO 8601 time with a timezone", field=name)
+        raise InvalidReading(
+            f"{name} must be an ISO 8601 time with a timezone", field=name
+        ) from None
     if ts.tzinfo is None:
         raise InvalidReading(f"{name} must be an ISO 8601 time with a timezone", field=name)
     return ts
@@ -206,6 +208,6 @@ def create_app(services: Services, *, run_worker: bool = True) -> Starlette:
     ]
     return Starlette(
         routes=routes,
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

@@ -49,7 +49,7 @@ _ID = {"minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}
 
 @cache
 def openapi_document() -> dict[str, Any]:
-    (ingest_schema, status_schema, stadiums_schema, history_schema, accepted, error), comps = (
+    (ingest_schema, status_schema, stadiums_schema, history_schema, accepted, _), comps = (
         msgspec.json.schema_components(
             [ReadingIn | ReadingsIn, StatusOut, StadiumsOut, HistoryOut, AcceptedOut, ErrorOut],
             ref_template=_REF,

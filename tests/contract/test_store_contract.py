@@ -1,0 +1,123 @@
+"""One contract for every GateStore adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from stadiumflow.adapters.memory import MemoryGateStore
+from stadiumflow.adapters.sqlite_store import SqliteGateStore
+from stadiumflow.domain.classify import GateState
+from stadiumflow.domain.status import GateStatus, ProcessedReading
+from stadiumflow.domain.wait import WaitEstimate
+from stadiumflow.domain.window import GateWindow, WindowPoint
+from stadiumflow.ports import GateStore
+from tests.conftest import BASE_TS, reading
+
+BACKENDS: dict[str, Callable[[Path], GateStore]] = {
+    "memory": lambda tmp: MemoryGateStore(),
+    "sqlite": lambda tmp: SqliteGateStore(tmp / "gates.sqlite3"),
+}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> GateStore:
+    return BACKENDS[request.param](tmp_path)
+
+
+def status(gate: str = "G1", minute: float = 0, wait: float = 3.0, stadium: str = "AGADIR"):
+    return GateStatus(
+        stadium_id=stadium,
+        gate_id=gate,
+        ts=BASE_TS + timedelta(minutes=minute),
+        wait=wait,
+        state=GateState.GREEN,
+        per_minute_count=40,
+        avg_processing_time=3.0,
+        queue_length=80,
+        model="test",
+        wait_low=1.0,
+        wait_high=5.0,
+        wait_in_15=4.0,
+        anomaly=True,
+        anomaly_score=3.5,
+        anomaly_kind="surge",
+        anomaly_since=BASE_TS,
+        recommendation={"toGateId": "G2", "share": 0.3},
+    )
+
+
+def processed(gate: str = "G1", minute: float = 0, wait: float = 3.0) -> ProcessedReading:
+    return ProcessedReading(
+        reading(gate, minute), WaitEstimate(wait, 1.0, 5.0, 4.0), GateState.GREEN, "test"
+    )
+
+
+def test_saved_status_reads_back_whole(store):
+    with store.session() as s:
+        s.save([status()], [], {})
+    assert store.stadium_statuses("AGADIR") == [status()]
+
+
+def test_an_older_status_never_overwrites_a_newer_one(store):
+    with store.session() as s:
+        s.save([status(minute=5, wait=9.0)], [], {})
+    with store.session() as s:
+        s.save([status(minute=4, wait=1.0)], [], {})
+    (current,) = store.stadium_statuses("AGADIR")
+    assert current.wait == 9.0
+    with store.session() as s:
+        s.save([status(minute=6, wait=2.0)], [], {})
+    assert store.stadium_statuses("AGADIR")[0].wait == 2.0
+
+
+def test_stadiums_are_isolated(store):
+    with store.session() as s:
+        s.save([status("G1", stadium="AGADIR"), status("G9", stadium="RABAT")], [], {})
+    assert [x.gate_id for x in store.stadium_statuses("AGADIR")] == ["G1"]
+    assert [x.gate_id for x in store.stadium_statuses("RABAT")] == ["G9"]
+    assert store.stadium_statuses("CASABLANCA") == []
+    assert {x.stadium_id: x.gates for x in store.stadiums()} == {"AGADIR": 1, "RABAT": 1}
+
+
+def test_history_is_idempotent_ordered_and_filtered(store):
+    with store.session() as s:
+        s.save([], [processed(minute=m) for m in (2, 0, 1)], {})
+    with store.session() as s:
+        s.save([], [processed(minute=1, wait=99.0)], {})  # redelivery: ignored
+    rows = store.history("AGADIR", "G1")
+    assert [r.reading.ts for r in rows] == [BASE_TS + timedelta(minutes=m) for m in (0, 1, 2)]
+    assert rows[1].estimate.wait == 3.0
+    assert rows[1].estimate == WaitEstimate(3.0, 1.0, 5.0, 4.0)
+    since = store.history("AGADIR", "G1", since=BASE_TS + timedelta(minutes=1))
+    assert len(since) == 2
+    after = store.history("AGADIR", "G1", after=BASE_TS + timedelta(minutes=1))
+    assert len(after) == 1
+    assert len(store.history("AGADIR", "G1", until=BASE_TS, limit=10)) == 1
+    assert len(store.history("AGADIR", "G1", limit=2)) == 2
+    assert store.history("AGADIR", "G2") == []
+
+
+def test_windows_persist_between_sessions(store):
+    window = GateWindow()
+    for t in (60.0, 120.0):
+        window.add(WindowPoint(t, 10, 3.0, 5))
+    with store.session() as s:
+        assert s.load_windows([("AGADIR", "G1")]) == {}
+        s.save([], [], {("AGADIR", "G1"): window})
+    with store.session() as s:
+        loaded = s.load_windows([("AGADIR", "G1"), ("AGADIR", "G2")])
+    assert list(loaded) == [("AGADIR", "G1")]
+    assert loaded[("AGADIR", "G1")].to_rows() == window.to_rows()
+    assert loaded[("AGADIR", "G1")].newest_ts == 120.0
+
+
+def test_a_failed_session_writes_nothing(store):
+    with pytest.raises(RuntimeError), store.session() as s:
+        s.save([status()], [processed()], {})
+        raise RuntimeError("crash before commit")
+    assert store.stadium_statuses("AGADIR") == []
+    assert store.history("AGADIR", "G1") == []
