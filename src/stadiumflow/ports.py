@@ -3,6 +3,7 @@
     InflowQueue   durable at-least-once queue of readings  (memory | SQLite | Azure Queue)
     GateStore     gate statuses, rolling windows, history  (memory | SQLite | Azure Table)
     WaitModel     features -> wait estimates, in batches    (queueing formula | ONNX)
+    ModelStore    versions of the wait model's files        (folder | Azure Blob)
     Clock         the wall clock, injectable for tests
 
 Every port has an in-memory fake (``adapters.memory``) and one shared contract suite
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from stadiumflow.domain.events import ControlEvent, StoredEvent
 from stadiumflow.domain.readings import GateKey, Reading
 from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary
 from stadiumflow.domain.wait import WaitEstimate
@@ -81,14 +83,19 @@ class GateStoreSession(Protocol):
 
     def load_windows(self, gates: Iterable[GateKey]) -> dict[GateKey, GateWindow]: ...
 
+    def load_statuses(self, gates: Iterable[GateKey]) -> dict[GateKey, GateStatus]: ...
+
     def save(
         self,
         statuses: Sequence[GateStatus],
         history: Sequence[ProcessedReading],
         windows: dict[GateKey, GateWindow],
+        events: Sequence[ControlEvent] = (),
     ) -> None:
         """Write atomically where the backend can. A status whose ts is older than the
-        stored one is not written; a history row already present is left as it is."""
+        stored one is not written; a history row already present is left as it is;
+        events are published on the control feed (an outbox in the same transaction
+        where the backend allows it)."""
 
 
 class GateStore(Protocol):
@@ -98,6 +105,11 @@ class GateStore(Protocol):
         """Every gate of one stadium (empty if the stadium is unknown)."""
 
     def stadiums(self) -> list[StadiumSummary]: ...
+
+    def events(
+        self, stadium_id: str | None, *, after: int = 0, limit: int = 500
+    ) -> list[StoredEvent]:
+        """Control events with id > ``after`` in id order, of one stadium or all."""
 
     def history(
         self,
@@ -119,6 +131,20 @@ class WaitModel(Protocol):
 
     def predict(self, rows: Sequence[Sequence[float]]) -> list[WaitEstimate]:
         """One estimate per feature row, computed in one batch."""
+
+
+class ModelStore(Protocol):
+    """Versions of the wait model: a local folder, or the Azure Blob container ml-models.
+
+    A version is a set of named files (``model.onnx``, ``metadata.json``); versions sort
+    as strings, the greatest being the newest.
+    """
+
+    def latest_version(self) -> str | None: ...
+
+    def load(self, version: str) -> dict[str, bytes]: ...
+
+    def save(self, version: str, files: dict[str, bytes]) -> None: ...
 
 
 class Clock(Protocol):

@@ -121,3 +121,29 @@ def test_a_failed_session_writes_nothing(store):
         raise RuntimeError("crash before commit")
     assert store.stadium_statuses("AGADIR") == []
     assert store.history("AGADIR", "G1") == []
+
+
+def test_events_are_published_in_order_per_stadium(store):
+    from stadiumflow.domain.events import ControlEvent, EventKind
+
+    first = ControlEvent(EventKind.STATE_CHANGED, "AGADIR", "G1", BASE_TS, {"to": "red"})
+    second = ControlEvent(EventKind.ANOMALY_STARTED, "RABAT", "G2", BASE_TS, {"kind": "surge"})
+    third = ControlEvent(EventKind.ADVICE_CHANGED, "AGADIR", None, BASE_TS, {})
+    with store.session() as s:
+        s.save([], [], {}, [first, second])
+    with store.session() as s:
+        s.save([], [], {}, [third])
+    everything = store.events(None)
+    assert [e.event for e in everything] == [first, second, third]
+    assert [e.event for e in store.events("AGADIR")] == [first, third]
+    assert [e.event for e in store.events("AGADIR", after=everything[0].id)] == [third]
+    assert store.events("AGADIR", limit=1)[0].event == first
+
+
+def test_load_statuses_returns_only_the_asked_gates(store):
+    with store.session() as s:
+        s.save([status("G1"), status("G2")], [], {})
+    with store.session() as s:
+        found = s.load_statuses([("AGADIR", "G2"), ("AGADIR", "G3")])
+    assert list(found) == [("AGADIR", "G2")]
+    assert found[("AGADIR", "G2")] == status("G2")

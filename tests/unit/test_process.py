@@ -89,3 +89,13 @@ def test_windows_carry_over_between_batches():
     # The 5-minute mean throughput still remembers the earlier 60/min: 120 / 48 = 2.5 min.
     assert status.wait == 2.5
     assert status.ts == BASE_TS.replace(minute=5)
+
+
+def test_state_changes_become_control_events():
+    store = MemoryGateStore()
+    run(store, [reading("G1", 0, queue=10, count=40)])
+    run(store, [reading("G1", 1, queue=20, count=40)])  # still green: no event
+    run(store, [reading("G1", 2, queue=800, count=40)])  # red
+    kinds = [(e.event.kind.value, e.event.data.get("to")) for e in store.events("AGADIR")]
+    assert kinds == [("state_changed", "green"), ("state_changed", "red")]
+    assert store.events("AGADIR")[-1].event.ts == reading("G1", 2).ts

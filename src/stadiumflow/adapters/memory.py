@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from stadiumflow.domain.events import ControlEvent, StoredEvent
 from stadiumflow.domain.readings import GateKey, Reading
 from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary
 from stadiumflow.domain.window import GateWindow
@@ -127,13 +128,20 @@ class _MemorySession:
             if g in windows
         }
 
+    def load_statuses(self, gates: Iterable[GateKey]) -> dict[GateKey, GateStatus]:
+        statuses = self._store._statuses
+        return {g: statuses[g] for g in gates if g in statuses}
+
     def save(
         self,
         statuses: Sequence[GateStatus],
         history: Sequence[ProcessedReading],
         windows: dict[GateKey, GateWindow],
+        events: Sequence[ControlEvent] = (),
     ) -> None:
         s = self._store
+        for event in events:
+            s._events.append(StoredEvent(len(s._events) + 1, event))
         for status in statuses:
             old = s._statuses.get(status.gate)
             if old is None or status.ts >= old.ts:
@@ -150,15 +158,21 @@ class MemoryGateStore:
         self._statuses: dict[GateKey, GateStatus] = {}
         self._windows: dict[GateKey, GateWindow] = {}
         self._history: dict[tuple[str, str, datetime], ProcessedReading] = {}
+        self._events: list[StoredEvent] = []
 
     @contextmanager
     def session(self) -> Iterator[_MemorySession]:
         with self._lock:
-            saved = (dict(self._statuses), dict(self._windows), dict(self._history))
+            saved = (
+                dict(self._statuses),
+                dict(self._windows),
+                dict(self._history),
+                list(self._events),
+            )
             try:
                 yield _MemorySession(self)
             except BaseException:
-                self._statuses, self._windows, self._history = saved  # roll back
+                self._statuses, self._windows, self._history, self._events = saved  # roll back
                 raise
 
     def stadium_statuses(self, stadium_id: str) -> list[GateStatus]:
@@ -174,6 +188,17 @@ class MemoryGateStore:
                 StadiumSummary(sid, len(gates), max(g.ts for g in gates))
                 for sid, gates in summary.items()
             ]
+
+    def events(
+        self, stadium_id: str | None, *, after: int = 0, limit: int = 500
+    ) -> list[StoredEvent]:
+        with self._lock:
+            found = [
+                e
+                for e in self._events[after:]
+                if stadium_id is None or e.event.stadium_id == stadium_id
+            ]
+        return found[:limit]
 
     def history(
         self,

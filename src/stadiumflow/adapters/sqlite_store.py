@@ -27,6 +27,7 @@ from stadiumflow.adapters.codec import (
 )
 from stadiumflow.adapters.sqlite_db import Synchronous, ThreadConnections
 from stadiumflow.domain.classify import GateState
+from stadiumflow.domain.events import ControlEvent, EventKind, StoredEvent
 from stadiumflow.domain.readings import GateKey, Reading
 from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary
 from stadiumflow.domain.wait import WaitEstimate
@@ -63,6 +64,15 @@ CREATE TABLE IF NOT EXISTS history (
     late INTEGER NOT NULL,
     PRIMARY KEY (stadium_id, gate_id, ts_us)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS control_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    stadium_id TEXT NOT NULL,
+    gate_id TEXT,
+    ts_us INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS control_events_stadium ON control_events (stadium_id, id);
 """
 
 _UPSERT_STATUS = (
@@ -72,6 +82,9 @@ _UPSERT_STATUS = (
 )
 _INSERT_HISTORY = "INSERT OR IGNORE INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _UPSERT_WINDOW = "INSERT OR REPLACE INTO gate_window VALUES (?, ?, ?, ?)"
+_INSERT_EVENT = (
+    "INSERT INTO control_events (stadium_id, gate_id, ts_us, kind, data) VALUES (?, ?, ?, ?, ?)"
+)
 
 
 class _SqliteSession:
@@ -92,13 +105,33 @@ class _SqliteSession:
                     found[(stadium, gate_id)] = decode_window(points, newest_ts)
         return found
 
+    def load_statuses(self, gates: Iterable[GateKey]) -> dict[GateKey, GateStatus]:
+        wanted = set(gates)
+        found: dict[GateKey, GateStatus] = {}
+        for stadium in {s for s, _ in wanted}:
+            rows = self._conn.execute(
+                "SELECT gate_id, doc FROM gate_status WHERE stadium_id = ?", (stadium,)
+            )
+            for gate_id, doc in rows:
+                if (stadium, gate_id) in wanted:
+                    found[(stadium, gate_id)] = status_from_doc(stadium, gate_id, decode_doc(doc))
+        return found
+
     def save(
         self,
         statuses: Sequence[GateStatus],
         history: Sequence[ProcessedReading],
         windows: dict[GateKey, GateWindow],
+        events: Sequence[ControlEvent] = (),
     ) -> None:
         conn = self._conn
+        conn.executemany(
+            _INSERT_EVENT,
+            [
+                (e.stadium_id, e.gate_id, to_epoch_us(e.ts), e.kind.value, encode_doc(e.data))
+                for e in events
+            ],
+        )
         conn.executemany(
             _UPSERT_STATUS,
             [
@@ -153,6 +186,26 @@ class SqliteGateStore:
             "SELECT stadium_id, count(*), max(ts_us) FROM gate_status GROUP BY stadium_id"
         )
         return [StadiumSummary(s, n, from_epoch_us(ts)) for s, n, ts in rows]
+
+    def events(
+        self, stadium_id: str | None, *, after: int = 0, limit: int = 500
+    ) -> list[StoredEvent]:
+        if stadium_id is None:
+            rows = self._db.get().execute(
+                "SELECT id, stadium_id, gate_id, ts_us, kind, data FROM control_events"
+                " WHERE id > ? ORDER BY id LIMIT ?",
+                (after, limit),
+            )
+        else:
+            rows = self._db.get().execute(
+                "SELECT id, stadium_id, gate_id, ts_us, kind, data FROM control_events"
+                " WHERE stadium_id = ? AND id > ? ORDER BY id LIMIT ?",
+                (stadium_id, after, limit),
+            )
+        return [
+            StoredEvent(i, ControlEvent(EventKind(kind), s, g, from_epoch_us(ts), decode_doc(data)))
+            for i, s, g, ts, kind, data in rows
+        ]
 
     def history(
         self,

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from stadiumflow.domain.classify import classify_wait
+from stadiumflow.domain.events import status_changes
 from stadiumflow.domain.features import compute_features
 from stadiumflow.domain.readings import GateKey, Reading
 from stadiumflow.domain.status import GateStatus, ProcessedReading
@@ -48,6 +49,7 @@ def process_batch(
         return BatchOutcome(0, 0, 0, 0)
     with store.session() as session:
         windows = session.load_windows(groups)
+        previous = session.load_statuses(groups)
         pending: list[tuple[Reading, bool]] = []  # (reading, late)
         rows: list[list[float]] = []
         duplicates = 0
@@ -85,7 +87,12 @@ def process_batch(
             if not item.late:
                 newest[item.reading.gate] = item  # ts order within a gate: last wins
         statuses = [GateStatus.from_processed(item) for item in newest.values()]
-        session.save(statuses, processed, windows)
+        events = [
+            event
+            for status in statuses
+            for event in status_changes(previous.get(status.gate), status)
+        ]
+        session.save(statuses, processed, windows, events)
 
     late_count = sum(1 for item in processed if item.late)
     return BatchOutcome(

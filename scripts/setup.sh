@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Set up stadiumflow on a fresh machine with Python 3.11+ (and Node 20+ for the Azure tests).
+#   scripts/setup.sh          the product: .venv with stadiumflow and its locked dependencies
+#   scripts/setup.sh --test   also what the tests need (dev tools)
+# Idempotent: a second run takes about a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export UV_PYTHON_DOWNLOADS=never
+
+PYTHON="${PYTHON:-python3}"
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "stadiumflow needs Python 3.11 or newer as '$PYTHON' (set PYTHON=...)" >&2
+    exit 1
+fi
+
+# uv: the one on PATH, else a private copy in .tools/ (no global install, no PEP 668 trouble).
+if command -v uv >/dev/null 2>&1; then
+    UV="$(command -v uv)"
+else
+    UV=".tools/uv/bin/uv"
+    if [ ! -x "$UV" ]; then
+        echo "==> installing uv into .tools/uv"
+        "$PYTHON" -m venv .tools/uv
+        .tools/uv/bin/python -m pip install --quiet --disable-pip-version-check uv
+    fi
+fi
+
+groups=(--no-dev)
+if [ "${1:-}" = "--test" ]; then
+    groups=(--all-extras)
+fi
+echo "==> syncing .venv from uv.lock"
+"$UV" sync --frozen --python "$PYTHON" "${groups[@]}" --quiet
