@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
 
 from stadiumflow.config import Settings
+from stadiumflow.domain.errors import ModelUnavailable
 from stadiumflow.domain.queueing import QueueingWaitModel
 from stadiumflow.ports import GateStore, InflowQueue, WaitModel
 from stadiumflow.services.consume import ConsumerStats
@@ -58,6 +61,31 @@ def _build_storage(settings: Settings) -> tuple[InflowQueue, GateStore]:
     raise ValueError(f"backend {settings.backend!r} is not available in this build")
 
 
+def shipped_model_dir() -> Path:
+    """The model that ships inside the package, so a fresh install predicts."""
+    return Path(str(resources.files("stadiumflow") / "models" / "wait"))
+
+
+def load_wait_model(directory: Path) -> WaitModel:
+    """The trained model in ``directory``, or the queueing formula if it cannot be used.
+
+    The fallback is explicit: logged as an error, and visible in /readyz and in every
+    gate's status (its ``model`` reads ``fallback:...``).
+    """
+    from stadiumflow.adapters.onnx_model import METADATA_FILE, MODEL_FILE, OnnxWaitModel
+
+    try:
+        files = {name: (directory / name).read_bytes() for name in (MODEL_FILE, METADATA_FILE)}
+        model: WaitModel = OnnxWaitModel.from_files(files)
+    except (OSError, ModelUnavailable) as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        log.error(
+            "wait model in %s unusable, falling back to the queueing formula: %s", directory, reason
+        )
+        return QueueingWaitModel(reason=reason)
+    return model
+
+
 def bootstrap(
     settings: Settings,
     *,
@@ -71,6 +99,6 @@ def bootstrap(
         queue = queue or built_queue
         store = store or built_store
     if model is None:
-        model = QueueingWaitModel()
+        model = load_wait_model(settings.model_dir or shipped_model_dir())
     log.info("wait model: %s (%s)", model.name, model.version)
     return Services(settings, queue, store, model, SystemClock())

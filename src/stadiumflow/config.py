@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     blob_container_models: str = Field("ml-models", alias="BLOB_CONTAINER_MODELS")
     sagemaker_endpoint_name: str | None = Field(None, alias="SAGEMAKER_ENDPOINT_NAME")
 
+    # Wait model: a folder with wait_model.onnx and metadata.json; default, the shipped one.
+    model_dir: Path | None = Field(None, alias="STADIUMFLOW_MODEL_DIR")
+
     # Worker.
     worker_batch_readings: int = Field(5_000, ge=1, alias="STADIUMFLOW_WORKER_BATCH")
     worker_lease_seconds: float = Field(5.0, gt=0, alias="STADIUMFLOW_WORKER_LEASE_SECONDS")

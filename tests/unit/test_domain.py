@@ -7,9 +7,8 @@ import math
 import pytest
 
 from stadiumflow.domain.classify import GateState, classify_wait
-from stadiumflow.domain.features import FEATURE_NAMES, compute_features
+from stadiumflow.domain.features import FEATURE_NAMES, MAX_WAIT_MINUTES, compute_features, wait_base
 from stadiumflow.domain.ordering import natural_key
-from stadiumflow.domain.queueing import MAX_WAIT_MINUTES, queueing_wait
 from stadiumflow.domain.window import (
     WINDOW_HORIZON_SECONDS,
     WINDOW_MAX_POINTS,
@@ -86,14 +85,14 @@ def test_features_of_a_first_reading():
 
 
 def test_queueing_estimator_guards():
-    def row(**values: float) -> list[float]:
-        base = dict.fromkeys(FEATURE_NAMES, 0.0)
-        base.update(values)
-        return [base[name] for name in FEATURE_NAMES]
+    def base(*points: tuple[float, int, float, int]) -> float:
+        return wait_base(compute_features([WindowPoint(*p) for p in points]))
 
-    assert queueing_wait(row(queue_length=0, throughput_mean_5m=0)) == 0.0
-    assert queueing_wait(row(queue_length=100, throughput_mean_5m=20)) == 5.0
-    # Turnstiles stopped: fall back to the best throughput seen, then to one lane.
-    assert queueing_wait(row(queue_length=100, throughput_max_60m=50)) == 2.0
-    assert queueing_wait(row(queue_length=10, avg_processing_time=6)) == 1.0
-    assert queueing_wait(row(queue_length=100_000)) == MAX_WAIT_MINUTES
+    assert base((0, 0, 3.0, 0)) == 0.0
+    assert base((0, 20, 3.0, 100)) == 5.0
+    # Turnstiles stopped for 10 minutes: the best throughput of the hour, 50/min.
+    assert base((0, 50, 3.0, 10), (600, 0, 0.0, 100)) == 2.0
+    # Never passed a fan: one lane at the reported pace (6 s/fan), else 6 s by default.
+    assert base((0, 0, 6.0, 10)) == 1.0
+    assert base((0, 0, 0.0, 10)) == 1.0
+    assert base((0, 1, 3.0, 100_000)) == MAX_WAIT_MINUTES

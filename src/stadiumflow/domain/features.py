@@ -14,26 +14,36 @@ from collections.abc import Sequence
 
 from stadiumflow.domain.window import WindowPoint
 
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 
 FEATURE_NAMES: tuple[str, ...] = (
-    "queue_length",
-    "per_minute_count",
-    "avg_processing_time",
-    "throughput_mean_5m",
+    "queue_length",  # fans waiting now (as the sensor says)
+    "per_minute_count",  # fans through in the last minute
+    "avg_processing_time",  # s per fan over the last minute
+    "queue_mean_5m",  # smooths sensor noise
+    "throughput_mean_5m",  # fans/min
     "throughput_mean_15m",
-    "throughput_max_60m",
-    "lanes_estimate",
-    "queue_slope_5m",
-    "arrival_rate_5m",
-    "utilisation",
-    "wait_queue_over_throughput",
-    "wait_queue_times_service",
-    "minutes_since_previous",
+    "throughput_max_60m",  # the best the gate has shown: a capacity proxy
+    "count_ratio_15m",  # this minute's count over the 15-min mean: drops and surges
+    "lanes_estimate",  # busy lanes at the best throughput and recent service time
+    "queue_slope_1m",  # fans/min the queue grew over the last reading
+    "queue_slope_5m",  # fans/min over ~5 minutes
+    "arrival_rate_5m",  # throughput + queue growth: fans/min joining
+    "utilisation",  # arrivals over capacity
+    "wait_queue_over_count",  # the original's baseline: queue / this minute's count
+    "wait_queue_over_throughput",  # queue / 5-min (else best) throughput: the residual base
+    "wait_queue_times_service",  # queue x s/fan / (60 x lanes): the second baseline
+    "minutes_since_previous",  # reporting gap
 )
 
 SECONDS_PER_MINUTE = 60.0
+MAX_WAIT_MINUTES = 240.0
+"""No estimate exceeds four hours: beyond that the number carries no information."""
+DEFAULT_SECONDS_PER_FAN = 6.0
+"""Used only when a gate has never reported a processing time."""
 _MIN_RATE = 1e-6  # fans/min: below this a throughput counts as zero
+
+BASE_INDEX = FEATURE_NAMES.index("wait_queue_over_throughput")
 
 
 def _since(points: Sequence[WindowPoint], now: float, minutes: float) -> list[WindowPoint]:
@@ -43,6 +53,16 @@ def _since(points: Sequence[WindowPoint], now: float, minutes: float) -> list[Wi
 
 def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
+
+
+def _queue_over(queue: float, rate: float, seconds_per_fan: float) -> float:
+    """Minutes to clear ``queue`` at ``rate`` fans/min; one lane's pace if no rate."""
+    if queue <= 0:
+        return 0.0
+    if rate > _MIN_RATE:
+        return min(queue / rate, MAX_WAIT_MINUTES)
+    seconds = seconds_per_fan if seconds_per_fan > 0 else DEFAULT_SECONDS_PER_FAN
+    return min(queue * seconds / SECONDS_PER_MINUTE, MAX_WAIT_MINUTES)
 
 
 def compute_features(points: Sequence[WindowPoint]) -> list[float]:
@@ -63,35 +83,51 @@ def compute_features(points: Sequence[WindowPoint]) -> list[float]:
 
     recent5 = _since(points, now, 5)
     recent15 = _since(points, now, 15)
+    q5 = _mean([float(p.queue_length) for p in recent5])
     thr5 = _mean([float(p.per_minute_count) for p in recent5])
     thr15 = _mean([float(p.per_minute_count) for p in recent15])
-    thr_max = max(float(p.per_minute_count) for p in points)
-    service = _mean([p.avg_processing_time for p in recent15 if p.per_minute_count > 0]) or a
-    # Busy lanes needed to pass thr_max fans/min at `service` s/fan: a lane-count estimate.
+    thr_max = float(max(p.per_minute_count for p in points))
+    busy = [p.avg_processing_time for p in recent15 if p.per_minute_count > 0]
+    service = _mean(busy) if busy else a
     lanes = thr_max * service / SECONDS_PER_MINUTE if service > 0 else 0.0
 
+    previous = points[-2] if len(points) > 1 else None
+    gap = (now - previous.ts) / SECONDS_PER_MINUTE if previous else 1.0
+    slope1 = (q - previous.queue_length) / gap if previous and gap > 0 else 0.0
     first5 = recent5[0]
-    span_min = (now - first5.ts) / SECONDS_PER_MINUTE
-    slope = (q - first5.queue_length) / span_min if span_min > 0 else 0.0
-    arrivals = max(thr5 + slope, 0.0)
+    span5 = (now - first5.ts) / SECONDS_PER_MINUTE
+    slope5 = (q - first5.queue_length) / span5 if span5 > 0 else 0.0
+    arrivals = max(thr5 + slope5, 0.0)
     utilisation = arrivals / thr_max if thr_max > _MIN_RATE else 0.0
-
-    wait_thr = q / thr5 if thr5 > _MIN_RATE else q * max(a, 1.0) / SECONDS_PER_MINUTE
-    wait_service = q * a / (SECONDS_PER_MINUTE * max(lanes, 1.0))
-    gap = (now - points[-2].ts) / SECONDS_PER_MINUTE if len(points) > 1 else 1.0
+    ratio15 = c / thr15 if thr15 > _MIN_RATE else 1.0
+    rate = thr5 if thr5 > _MIN_RATE else thr_max
 
     return [
         q,
         c,
         a,
+        q5,
         thr5,
         thr15,
         thr_max,
+        ratio15,
         lanes,
-        slope,
+        slope1,
+        slope5,
         arrivals,
         utilisation,
-        wait_thr,
-        wait_service,
+        _queue_over(q, c, a),
+        _queue_over(q, rate, a),
+        q * a / (SECONDS_PER_MINUTE * max(lanes, 1.0)),
         gap,
     ]
+
+
+def wait_base(features: Sequence[float]) -> float:
+    """The queueing estimate a model corrects: queue over recent throughput, guarded.
+
+    Empty queue: 0. No recent throughput but a queue: the best throughput of the last
+    hour, else one lane at the reported (or a default) pace. Trained models predict the
+    difference from this base, so they extrapolate with the physics beyond their data.
+    """
+    return features[BASE_INDEX]

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from stadiumflow.config import Settings
+from stadiumflow.entrypoints import cli_ml
 
 log = logging.getLogger("stadiumflow")
 
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         from stadiumflow.entrypoints import cli_sim
 
         cli_sim.add_commands(sub)
+    cli_ml.add_commands(sub)
     return parser
 
 

@@ -177,6 +177,7 @@ def create_app(services: Services, *, run_worker: bool = True) -> Starlette:
                 "name": services.model.name,
                 "version": services.model.version,
                 "fallback": services.model.is_fallback,
+                "fallbackReason": getattr(services.model, "reason", None),
             },
             "worker": {
                 "inProcess": worker is not None,

@@ -1,0 +1,91 @@
+"""``stadiumflow train`` and ``stadiumflow evaluate``: the wait model's life cycle."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from stadiumflow.bootstrap import load_wait_model, shipped_model_dir
+
+log = logging.getLogger(__name__)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from stadiumflow.training.dataset import load_training_csv
+    from stadiumflow.training.train import train
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    print(f"loading {args.data} ...", file=sys.stderr)
+    data = load_training_csv(args.data)
+    print(f"training on {len(data)} rows (4 models x {args.rounds} rounds) ...", file=sys.stderr)
+    trained = train(data, seed=args.seed, source=str(args.data.name), rounds=args.rounds)
+    trained.write(args.out)
+    held = trained.metadata["metrics"]["heldOut"]
+    print(f"wrote {trained.metadata['version']} to {args.out}")
+    _print_scores(held)
+    return 0
+
+
+def _print_scores(report: dict[str, Any]) -> None:
+    names = [
+        ("model", "model"),
+        ("forecast15", "model, 15 min ahead"),
+        ("baselineQueueOverThroughput", "queue / throughput"),
+        ("baselineQueueTimesService", "queue x service / lanes"),
+    ]
+    print(
+        f"{'':26}{'MAE':>7}{'MAE peak':>10}{'MAE incid.':>11}{'state acc':>11}"
+        f"{'red recall':>11}{'10-90 cov':>10}"
+    )
+    for key, label in names:
+        s = report.get(key)
+        if s is None:
+            continue
+        cov = s.get("coverage_10_90")
+        print(
+            f"{label:26}{s['mae']:7.3f}{s['mae_peak']:10.3f}{s['mae_incident']:11.3f}"
+            f"{s['state_accuracy']:11.4f}{s['red_recall']:11.4f}"
+            f"{'' if cov is None else f'{cov:10.3f}'}"
+        )
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from stadiumflow.training.evaluate import evaluate
+    from stadiumflow.training.plots import plot_day
+
+    model = load_wait_model(args.model_dir or shipped_model_dir())
+    print(f"evaluating {model.version} on {args.days} fresh simulated match days", file=sys.stderr)
+    with tqdm(total=args.days, unit="day", file=sys.stderr) as bar:
+        report, outputs, results = evaluate(model, args.days, on_day=lambda _: bar.update(1))
+    report["model"]["version"] = model.version
+    print(f"{report['gateMinutes']} reported gate-minutes over {args.days} days")
+    _print_scores(report)
+    if args.plot:
+        path = plot_day(outputs, results[0].stadium_id, args.plot)
+        print(f"plot: {path}")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"report: {args.json}")
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    train = sub.add_parser("train", help="train the wait model on generate-data output")
+    train.add_argument("--data", type=Path, default=Path("data/training.csv"))
+    train.add_argument("--out", type=Path, default=shipped_model_dir())
+    train.add_argument("--seed", type=int, default=7)
+    train.add_argument("--rounds", type=int, default=300)
+    train.set_defaults(handler=_train)
+
+    evaluate = sub.add_parser("evaluate", help="score the wait model on fresh simulated days")
+    evaluate.add_argument("--days", type=int, default=6)
+    evaluate.add_argument("--model-dir", type=Path, default=None)
+    evaluate.add_argument("--plot", type=Path, default=Path("artifacts/evaluate_wait.png"))
+    evaluate.add_argument("--json", type=Path, default=None)
+    evaluate.set_defaults(handler=_evaluate)

@@ -1,0 +1,126 @@
+"""Train the wait model on generate-data rows, export it to ONNX, write its metadata.
+
+Four LightGBM regressors on the same features, each predicting a correction to the
+queueing base (so they extrapolate with the physics beyond the training range): the
+point wait, the 10% and 90% quantiles, and the wait 15 minutes ahead. Deterministic for
+a seed: training again reproduces the shipped model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+
+from stadiumflow.adapters.onnx_model import METADATA_FILE, MODEL_FILE, OUTPUTS, OnnxWaitModel
+from stadiumflow.domain.features import FEATURE_NAMES, FEATURES_VERSION
+from stadiumflow.training.dataset import TrainingData
+from stadiumflow.training.export import check_export, to_onnx
+from stadiumflow.training.metrics import baseline_service, baseline_throughput, score
+
+log = logging.getLogger(__name__)
+
+HOLDOUT_SHARE = 0.2
+BASE_PARAMS: dict[str, Any] = {
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "min_data_in_leaf": 40,
+    "feature_fraction": 0.9,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "verbose": -1,
+    "num_threads": 2,
+    "deterministic": True,
+    "force_row_wise": True,
+}
+ROUNDS = 300
+OBJECTIVES: dict[str, dict[str, Any]] = {
+    "wait": {"objective": "regression_l1"},
+    "wait_low": {"objective": "quantile", "alpha": 0.1},
+    "wait_high": {"objective": "quantile", "alpha": 0.9},
+    "wait_in_15": {"objective": "regression_l1"},
+}
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    model_bytes: bytes
+    metadata: dict[str, Any]
+
+    def files(self) -> dict[str, bytes]:
+        return {
+            MODEL_FILE: self.model_bytes,
+            METADATA_FILE: (json.dumps(self.metadata, indent=2) + "\n").encode(),
+        }
+
+    def write(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, content in self.files().items():
+            (directory / name).write_bytes(content)
+
+
+def _fit(data: TrainingData, name: str, seed: int, rounds: int) -> lgb.Booster:
+    target = (data.wait_in_15 if name == "wait_in_15" else data.wait) - data.base
+    params = {**BASE_PARAMS, **OBJECTIVES[name], "seed": seed}
+    dataset = lgb.Dataset(data.features, label=target, feature_name=list(FEATURE_NAMES))
+    return lgb.train(params, dataset, num_boost_round=rounds)
+
+
+def evaluate_held_out(model: OnnxWaitModel, held: TrainingData) -> dict[str, Any]:
+    out = model.predict_arrays(held.features)
+    return {
+        "model": score(
+            out["wait"], held.wait, held.incident, out["wait_low"], out["wait_high"]
+        ).as_dict(),
+        "forecast15": score(out["wait_in_15"], held.wait_in_15, held.incident).as_dict(),
+        "baselineQueueOverThroughput": score(
+            baseline_throughput(held.features), held.wait, held.incident
+        ).as_dict(),
+        "baselineQueueTimesService": score(
+            baseline_service(held.features, held.lanes), held.wait, held.incident
+        ).as_dict(),
+    }
+
+
+def train(
+    data: TrainingData, *, seed: int = 7, source: str = "", rounds: int = ROUNDS
+) -> TrainedModel:
+    train_part, held = data.split_by_day(HOLDOUT_SHARE, seed)
+    log.info("training on %d rows, holding out %d (whole days)", len(train_part), len(held))
+    boosters = [_fit(train_part, name, seed, rounds) for name in OUTPUTS]
+    model_bytes = to_onnx(boosters, len(FEATURE_NAMES))
+    version = f"wait-f{FEATURES_VERSION}-{hashlib.sha256(model_bytes).hexdigest()[:10]}"
+    metadata: dict[str, Any] = {
+        "version": version,
+        "features": list(FEATURE_NAMES),
+        "featuresVersion": FEATURES_VERSION,
+        "outputs": list(OUTPUTS),
+        "target": "minutes waited by a fan joining the queue at ts, as a correction to"
+        " features.wait_base (queue over recent throughput)",
+        "trainedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seed": seed,
+        "lightgbm": {**BASE_PARAMS, "rounds": rounds, "objectives": OBJECTIVES},
+        "training": {
+            "source": source,
+            "rows": len(train_part),
+            "days": len(np.unique(train_part.day)),
+            "heldOutRows": len(held),
+            "heldOutDays": len(np.unique(held.day)),
+            "waitMeanMinutes": round(float(data.wait.mean()), 3),
+            "waitP95Minutes": round(float(np.percentile(data.wait, 95)), 3),
+            "incidentShare": round(float((data.incident != "").mean()), 4),
+        },
+    }
+    metadata["exportMaxDifferenceMinutes"] = check_export(
+        model_bytes, metadata, boosters, held.features[:5000]
+    )
+    metadata["metrics"] = {"heldOut": evaluate_held_out(OnnxWaitModel(model_bytes, metadata), held)}
+    return TrainedModel(model_bytes, metadata)
