@@ -4,6 +4,7 @@
     GateStore     gate statuses, rolling windows, history  (memory | SQLite | Azure Table)
     WaitModel     features -> wait estimates, in batches    (queueing formula | ONNX)
     ModelStore    versions of the wait model's files        (folder | Azure Blob)
+    AnomalyScorer multivariate anomaly scores, in batches     (local robust | SageMaker RCF)
     Clock         the wall clock, injectable for tests
 
 Every port has an in-memory fake (``adapters.memory``) and one shared contract suite
@@ -22,7 +23,7 @@ from stadiumflow.domain.events import ControlEvent, StoredEvent
 from stadiumflow.domain.readings import GateKey, Reading
 from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary
 from stadiumflow.domain.wait import WaitEstimate
-from stadiumflow.domain.window import GateWindow
+from stadiumflow.domain.window import GateWindow, WindowPoint
 
 MAX_DEQUEUE_COUNT = 5
 """A message handed out this many times without an ack goes to the poison store."""
@@ -85,6 +86,9 @@ class GateStoreSession(Protocol):
 
     def load_statuses(self, gates: Iterable[GateKey]) -> dict[GateKey, GateStatus]: ...
 
+    def load_stadium(self, stadium_id: str) -> dict[GateKey, GateStatus]:
+        """Every gate status of one stadium, read inside this unit of work."""
+
     def save(
         self,
         statuses: Sequence[GateStatus],
@@ -145,6 +149,20 @@ class ModelStore(Protocol):
     def load(self, version: str) -> dict[str, bytes]: ...
 
     def save(self, version: str, files: dict[str, bytes]) -> None: ...
+
+
+class AnomalyScorer(Protocol):
+    """Multivariate anomaly scores, one per gate window, in one batch.
+
+    Scores are normalised: about 0 when normal, above 3 alarming. The local scorer uses
+    robust statistics; the SageMaker one a Random Cut Forest endpoint, normalised by
+    the mean and deviation of its recent scores.
+    """
+
+    name: str
+    is_fallback: bool
+
+    def score(self, windows: Sequence[Sequence[WindowPoint]]) -> list[float]: ...
 
 
 class Clock(Protocol):

@@ -82,6 +82,7 @@ def status_to_doc(status: GateStatus) -> dict[str, Any]:
         "anomalyKind": status.anomaly_kind,
         "anomalySince": to_epoch_us(status.anomaly_since) if status.anomaly_since else None,
         "recommendation": status.recommendation,
+        "reportInterval": status.report_interval,
     }
 
 
@@ -105,6 +106,7 @@ def status_from_doc(stadium_id: str, gate_id: str, doc: dict[str, Any]) -> GateS
         anomaly_kind=doc.get("anomalyKind"),
         anomaly_since=from_epoch_us(int(since)) if since is not None else None,
         recommendation=doc.get("recommendation"),
+        report_interval=float(doc.get("reportInterval", 60.0)),
     )
 
 

@@ -128,6 +128,9 @@ class _MemorySession:
             if g in windows
         }
 
+    def load_stadium(self, stadium_id: str) -> dict[GateKey, GateStatus]:
+        return {g: s for g, s in self._store._statuses.items() if g[0] == stadium_id}
+
     def load_statuses(self, gates: Iterable[GateKey]) -> dict[GateKey, GateStatus]:
         statuses = self._store._statuses
         return {g: statuses[g] for g in gates if g in statuses}

@@ -62,6 +62,8 @@ CREATE TABLE IF NOT EXISTS history (
     state TEXT NOT NULL,
     model TEXT NOT NULL,
     late INTEGER NOT NULL,
+    anomaly_kind TEXT,
+    anomaly_score REAL NOT NULL DEFAULT 0,
     PRIMARY KEY (stadium_id, gate_id, ts_us)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS control_events (
@@ -80,7 +82,9 @@ _UPSERT_STATUS = (
     " ON CONFLICT (stadium_id, gate_id) DO UPDATE SET ts_us = excluded.ts_us,"
     " doc = excluded.doc WHERE excluded.ts_us >= gate_status.ts_us"
 )
-_INSERT_HISTORY = "INSERT OR IGNORE INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_HISTORY = (
+    "INSERT OR IGNORE INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _UPSERT_WINDOW = "INSERT OR REPLACE INTO gate_window VALUES (?, ?, ?, ?)"
 _INSERT_EVENT = (
     "INSERT INTO control_events (stadium_id, gate_id, ts_us, kind, data) VALUES (?, ?, ?, ?, ?)"
@@ -104,6 +108,15 @@ class _SqliteSession:
                 if (stadium, gate_id) in wanted:
                     found[(stadium, gate_id)] = decode_window(points, newest_ts)
         return found
+
+    def load_stadium(self, stadium_id: str) -> dict[GateKey, GateStatus]:
+        rows = self._conn.execute(
+            "SELECT gate_id, doc FROM gate_status WHERE stadium_id = ?", (stadium_id,)
+        )
+        return {
+            (stadium_id, gate): status_from_doc(stadium_id, gate, decode_doc(doc))
+            for gate, doc in rows
+        }
 
     def load_statuses(self, gates: Iterable[GateKey]) -> dict[GateKey, GateStatus]:
         wanted = set(gates)
@@ -162,6 +175,8 @@ def _history_row(item: ProcessedReading) -> tuple[object, ...]:
         item.state.value,
         item.model,
         int(item.late),
+        item.anomaly_kind,
+        item.anomaly_score,
     )
 
 
@@ -224,7 +239,8 @@ class SqliteGateStore:
         high = to_epoch_us(until) if until else 2**62
         rows = self._db.get().execute(
             "SELECT ts_us, per_minute_count, avg_processing_time, queue_length, wait,"
-            " wait_low, wait_high, wait_in_15, state, model, late FROM history"
+            " wait_low, wait_high, wait_in_15, state, model, late, anomaly_kind, anomaly_score"
+            " FROM history"
             " WHERE stadium_id = ? AND gate_id = ? AND ts_us BETWEEN ? AND ?"
             " ORDER BY ts_us LIMIT ?",
             (stadium_id, gate_id, low, high, limit),
@@ -236,8 +252,10 @@ class SqliteGateStore:
                 state=GateState(state),
                 model=model,
                 late=bool(late),
+                anomaly_kind=kind,
+                anomaly_score=score,
             )
-            for ts, c, a, q, wait, lo, hi, in15, state, model, late in rows
+            for ts, c, a, q, wait, lo, hi, in15, state, model, late, kind, score in rows
         ]
 
     def close(self) -> None:

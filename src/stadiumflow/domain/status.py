@@ -20,6 +20,8 @@ class ProcessedReading:
     state: GateState
     model: str
     late: bool = False
+    anomaly_kind: str | None = None  # the alarm active after this reading, if any
+    anomaly_score: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +45,20 @@ class GateStatus:
     anomaly_kind: str | None = None
     anomaly_since: datetime | None = None
     recommendation: dict[str, Any] | None = field(default=None)
+    report_interval: float = 60.0  # seconds between this gate's readings, as observed
 
     @property
     def gate(self) -> GateKey:
         return (self.stadium_id, self.gate_id)
 
     @classmethod
-    def from_processed(cls, processed: ProcessedReading) -> GateStatus:
+    def from_processed(
+        cls,
+        processed: ProcessedReading,
+        *,
+        anomaly_since: datetime | None = None,
+        report_interval: float = 60.0,
+    ) -> GateStatus:
         r, e = processed.reading, processed.estimate
         return cls(
             stadium_id=r.stadium_id,
@@ -64,6 +73,11 @@ class GateStatus:
             wait_low=e.low,
             wait_high=e.high,
             wait_in_15=e.in_15,
+            anomaly=processed.anomaly_kind is not None,
+            anomaly_score=processed.anomaly_score,
+            anomaly_kind=processed.anomaly_kind,
+            anomaly_since=anomaly_since if processed.anomaly_kind is not None else None,
+            report_interval=report_interval,
         )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from stadiumflow.config import Settings
-from stadiumflow.entrypoints import cli_ml
+from stadiumflow.entrypoints import cli_ml, cli_sim
 
 log = logging.getLogger("stadiumflow")
 
@@ -110,10 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--data-dir", type=Path, help="SQLite files here (default ./.stadiumflow)")
     worker.set_defaults(handler=_worker)
 
-    if (Path(__file__).parent / "cli_sim.py").exists():  # TEMP until the simulation lands
-        from stadiumflow.entrypoints import cli_sim
-
-        cli_sim.add_commands(sub)
+    cli_sim.add_commands(sub)
     cli_ml.add_commands(sub)
     return parser
 

@@ -53,6 +53,21 @@ def _print_scores(report: dict[str, Any]) -> None:
         )
 
 
+def _print_anomalies(report: dict[str, Any]) -> None:
+    print(
+        f"\nanomalies: {report['detected']}/{report['total']} incidents detected,"
+        f" mean delay {report['meanDelayMinutes']} min,"
+        f" {report['falseAlarmGateMinutesPerGatePerDay']} false-alarm gate-minutes per gate"
+        " per match day"
+    )
+    print(f"{'kind':20}{'detected':>10}{'right kind':>12}{'median delay':>14}")
+    for kind, k in report["perKind"].items():
+        print(
+            f"{kind:20}{k['detected']:>5}/{k['total']:<4}{k['rightKind']:>12}"
+            f"{k['medianDelayMinutes'] if k['medianDelayMinutes'] is not None else '-':>14}"
+        )
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -66,6 +81,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     report["model"]["version"] = model.version
     print(f"{report['gateMinutes']} reported gate-minutes over {args.days} days")
     _print_scores(report)
+    _print_anomalies(report["anomalies"])
     if args.plot:
         path = plot_day(outputs, results[0].stadium_id, args.plot)
         print(f"plot: {path}")

@@ -87,14 +87,17 @@ def parse_layout(data: Any, *, where: str = "layout") -> StadiumLayout:
     sector_ids = [s.sector_id for s in sectors]
     _unique(sector_ids, f"{where}: sectors[].id")
 
-    gates = tuple(_gate(row, f"{where}: gates[{i}]", set(sector_ids)) for i, row in enumerate(
-        _rows(data, "gates", where)
-    ))
+    gates = tuple(
+        _gate(row, f"{where}: gates[{i}]", set(sector_ids))
+        for i, row in enumerate(_rows(data, "gates", where))
+    )
     gate_ids = [g.gate_id for g in gates]
     _unique(gate_ids, f"{where}: gates[].id")
     for sector in sector_ids:
         if not any(sector in g.sectors for g in gates):
-            raise InvalidLayout(f"sector {sector!r} is served by no gate", where=f"{where}: sectors")
+            raise InvalidLayout(
+                f"sector {sector!r} is served by no gate", where=f"{where}: sectors"
+            )
 
     walks: dict[tuple[str, str], float] = {}
     for i, row in enumerate(data.get("walks", []) or []):
@@ -124,7 +127,9 @@ def _gate(row: Any, at: str, sector_ids: set[str]) -> GateLayout:
         sectors=tuple(served),
         angle_deg=_number(row, "angle_deg", at, 0.0, 360.0, 0.0),
         attraction=_number(row, "attraction", at, 0.01, 100.0, 1.0),
-        service_mean_seconds=_number(row, "service_mean_seconds", at, 0.5, MAX_SERVICE_SECONDS, 4.5),
+        service_mean_seconds=_number(
+            row, "service_mean_seconds", at, 0.5, MAX_SERVICE_SECONDS, 4.5
+        ),
         service_cv=_number(row, "service_cv", at, 0.0, 3.0, 0.6),
     )
 

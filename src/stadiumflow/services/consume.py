@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from stadiumflow.ports import GateStore, InflowQueue, QueueMessage, WaitModel, iter_readings
@@ -34,6 +35,9 @@ class ConsumerStats:
     last_batch_at: float | None = None
     last_lag_seconds: float | None = None  # enqueue -> processed, oldest message of a batch
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Called with each processed message's enqueue -> processed seconds (a metrics histogram);
+    # a plain callable so this module stays free of any metrics library.
+    lag_observer: Callable[[float], None] | None = field(default=None, repr=False)
 
     def snapshot(self) -> dict[str, object]:
         with self.lock:
@@ -61,6 +65,10 @@ def _process(
         stats.readings_duplicate += outcome.duplicates
         stats.last_batch_at = now
         stats.last_lag_seconds = now - min(m.enqueued_at for m in messages)
+    observe = stats.lag_observer
+    if observe is not None:
+        for message in messages:
+            observe(now - message.enqueued_at)
 
 
 def consume_once(

@@ -1,22 +1,30 @@
-"""Process a batch of readings: windows, features, wait model, statuses, history.
+"""Process a batch of readings: windows, features, wait model, anomalies, statuses.
 
 Idempotent on (stadium_id, gate_id, ts): a reading seen before changes nothing, and a
 reading older than its gate's newest is kept in history but never moves the status back.
+The wait model and the multivariate scorer each run once per batch, over all gates.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from stadiumflow.domain.anomaly import RuleScore, judge, score_rules
 from stadiumflow.domain.classify import classify_wait
-from stadiumflow.domain.events import status_changes
+from stadiumflow.domain.events import ControlEvent, status_changes
 from stadiumflow.domain.features import compute_features
+from stadiumflow.domain.multivariate import LocalRobustScorer
 from stadiumflow.domain.readings import GateKey, Reading
+from stadiumflow.domain.silence import observed_interval, silent_statuses, stadium_clock
 from stadiumflow.domain.status import GateStatus, ProcessedReading
+from stadiumflow.domain.wait import WaitEstimate
 from stadiumflow.domain.window import GateWindow, Placement, WindowPoint
-from stadiumflow.ports import GateStore, WaitModel
+from stadiumflow.ports import AnomalyScorer, GateStore, GateStoreSession, WaitModel
+
+_LOCAL_SCORER = LocalRobustScorer()
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +33,19 @@ class BatchOutcome:
     late: int  # older than the gate's newest: history only
     duplicates: int  # seen before: ignored
     gates: int  # gates touched
+    events: int = 0
 
     @property
     def total(self) -> int:
         return self.applied + self.late + self.duplicates
+
+
+@dataclass(slots=True)
+class _Pending:
+    reading: Reading
+    late: bool
+    rules: list[RuleScore] = field(default_factory=list)
+    interval: float = 60.0
 
 
 def _by_gate(readings: Iterable[Reading]) -> dict[GateKey, list[Reading]]:
@@ -40,59 +57,131 @@ def _by_gate(readings: Iterable[Reading]) -> dict[GateKey, list[Reading]]:
     return groups
 
 
+def _place(
+    groups: dict[GateKey, list[Reading]], windows: dict[GateKey, GateWindow]
+) -> tuple[list[_Pending], list[list[float]], list[list[WindowPoint]], int]:
+    """Pass 1: windows, features, rule scores and shingle windows, reading by reading."""
+    pending: list[_Pending] = []
+    rows: list[list[float]] = []
+    shingles: list[list[WindowPoint]] = []
+    duplicates = 0
+    for gate, group in groups.items():
+        window = windows.setdefault(gate, GateWindow())
+        seen: set[float] = set()
+        for reading in group:
+            point = WindowPoint.of(reading)
+            if point.ts in seen:
+                duplicates += 1
+                continue
+            seen.add(point.ts)
+            placement = window.add(point)
+            if placement is Placement.DUPLICATE:
+                duplicates += 1
+                continue
+            late = placement is Placement.LATE
+            known = window.upto(point.ts) if late else list(window.points)
+            known = known or [point]
+            rows.append(compute_features(known))
+            item = _Pending(reading, late)
+            if not late:
+                item.rules = score_rules(known)
+                item.interval = observed_interval([p.ts for p in known[-11:]])
+                shingles.append(known)
+            pending.append(item)
+    return pending, rows, shingles, duplicates
+
+
+def _statuses(
+    pending: list[_Pending],
+    estimates: list[WaitEstimate],
+    multivariate: list[float],
+    previous: dict[GateKey, GateStatus],
+    model_version: str,
+) -> tuple[list[ProcessedReading], dict[GateKey, GateStatus], list[ControlEvent]]:
+    """Pass 2: per gate in ts order, the anomaly verdict (with hysteresis) and the status."""
+    processed: list[ProcessedReading] = []
+    current = dict(previous)
+    events: list[ControlEvent] = []
+    scores = iter(multivariate)
+    for item, estimate in zip(pending, estimates, strict=True):
+        r = item.reading
+        if item.late:
+            processed.append(
+                ProcessedReading(r, estimate, classify_wait(estimate.wait), model_version, True)
+            )
+            continue
+        before = current.get(r.gate)
+        active = before.anomaly_kind if before is not None and before.anomaly else None
+        verdict = judge(item.rules, next(scores), active)
+        done = ProcessedReading(
+            r,
+            estimate,
+            classify_wait(estimate.wait),
+            model_version,
+            anomaly_kind=verdict.kind,
+            anomaly_score=verdict.score,
+        )
+        processed.append(done)
+        since: datetime | None = r.ts
+        if before is not None and verdict.kind is not None and verdict.kind == active:
+            since = before.anomaly_since or r.ts
+        status = GateStatus.from_processed(done, anomaly_since=since, report_interval=item.interval)
+        if before is not None:
+            status = _keep_advice(before, status)
+        events += status_changes(before, status)
+        current[r.gate] = status
+    return processed, current, events
+
+
+def _keep_advice(before: GateStatus, status: GateStatus) -> GateStatus:
+    """Advice is the planner's to change; a new reading carries the last advice over."""
+    if before.recommendation is None:
+        return status
+    from dataclasses import replace
+
+    return replace(status, recommendation=before.recommendation)
+
+
+def _silence(
+    session: GateStoreSession, current: dict[GateKey, GateStatus], stadiums: set[str]
+) -> list[GateStatus]:
+    """Gates of the batch's stadiums that fell silent in event time."""
+    found: list[GateStatus] = []
+    for stadium in stadiums:
+        gates = [s for g, s in current.items() if g[0] == stadium]
+        if gates:
+            found += silent_statuses(gates, stadium_clock(gates))
+    return found
+
+
 def process_batch(
-    readings: Iterable[Reading], *, store: GateStore, model: WaitModel
+    readings: Iterable[Reading],
+    *,
+    store: GateStore,
+    model: WaitModel,
+    scorer: AnomalyScorer = _LOCAL_SCORER,
 ) -> BatchOutcome:
     """Apply ``readings`` to their gates and write the results in one unit of work."""
     groups = _by_gate(readings)
     if not groups:
         return BatchOutcome(0, 0, 0, 0)
+    stadiums = {stadium for stadium, _ in groups}
     with store.session() as session:
         windows = session.load_windows(groups)
-        previous = session.load_statuses(groups)
-        pending: list[tuple[Reading, bool]] = []  # (reading, late)
-        rows: list[list[float]] = []
-        duplicates = 0
-        for gate, group in groups.items():
-            window = windows.setdefault(gate, GateWindow())
-            seen: set[float] = set()
-            for reading in group:
-                point = WindowPoint.of(reading)
-                if point.ts in seen:
-                    duplicates += 1
-                    continue
-                seen.add(point.ts)
-                placement = window.add(point)
-                if placement is Placement.DUPLICATE:
-                    duplicates += 1
-                    continue
-                late = placement is Placement.LATE
-                history = window.upto(point.ts) if late else window.points
-                rows.append(compute_features(history or [point]))
-                pending.append((reading, late))
-
+        previous: dict[GateKey, GateStatus] = {}
+        for stadium in stadiums:
+            previous.update(session.load_stadium(stadium))
+        pending, rows, shingles, duplicates = _place(groups, windows)
         estimates = model.predict(rows) if rows else []
-        processed = [
-            ProcessedReading(
-                reading=reading,
-                estimate=estimate,
-                state=classify_wait(estimate.wait),
-                model=model.version,
-                late=late,
-            )
-            for (reading, late), estimate in zip(pending, estimates, strict=True)
-        ]
-        newest: dict[GateKey, ProcessedReading] = {}
-        for item in processed:
-            if not item.late:
-                newest[item.reading.gate] = item  # ts order within a gate: last wins
-        statuses = [GateStatus.from_processed(item) for item in newest.values()]
-        events = [
-            event
-            for status in statuses
-            for event in status_changes(previous.get(status.gate), status)
-        ]
-        session.save(statuses, processed, windows, events)
+        multivariate = scorer.score(shingles) if shingles else []
+        processed, current, events = _statuses(
+            pending, estimates, multivariate, previous, model.version
+        )
+        changed = {g: s for g, s in current.items() if previous.get(g) is not s}
+        for silent in _silence(session, current, stadiums):
+            events += status_changes(current[silent.gate], silent)
+            changed[silent.gate] = silent
+        session.save(list(changed.values()), processed, windows, events)
 
     late_count = sum(1 for item in processed if item.late)
     return BatchOutcome(
@@ -100,4 +189,5 @@ def process_batch(
         late=late_count,
         duplicates=duplicates,
         gates=len(groups),
+        events=len(events),
     )

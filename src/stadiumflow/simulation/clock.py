@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import simpy
-from simpy.events import Event
+from simpy.events import Event, EventPriority
 
 SENSOR_PRIORITY = 2  # after every NORMAL (1) and URGENT (0) event of the same time
 CONTROL_PRIORITY = 3  # after the sensors of the same time
@@ -28,4 +28,4 @@ class LateTimeout(Event):
         # Mark the event as already succeeded, as simpy.Timeout does, then schedule it.
         self._ok = True
         self._value: Any = None
-        env.schedule(self, priority, delay)
+        env.schedule(self, EventPriority(priority), delay)

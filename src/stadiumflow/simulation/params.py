@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import Enum
+from enum import StrEnum
 
 SECONDS_PER_MINUTE = 60.0
 DEFAULT_KICKOFF = datetime(2025, 7, 14, 20, 0, tzinfo=UTC)
@@ -16,7 +16,7 @@ GATES_OPEN_MINUTES_BEFORE = 180.0  # gates open about three hours before kickoff
 OBSERVE_MINUTES_AFTER = 30.0  # readings continue this long after kickoff
 
 
-class ServiceFamily(str, Enum):
+class ServiceFamily(StrEnum):
     """Shapes of a per-fan service time (ticket scan + security check)."""
 
     EXPONENTIAL = "exponential"
@@ -80,7 +80,7 @@ class SensorSpec:
     processing_decimals: int = 2
 
 
-class IncidentKind(str, Enum):
+class IncidentKind(StrEnum):
     SURGE = "surge"
     TURNSTILE_FAILURE = "turnstile_failure"
     STUCK_SENSOR = "stuck_sensor"

@@ -83,7 +83,9 @@ class GateSensor:
         count = hi - lo
         avg = sum(gate.completion_services[lo:hi]) / count if count else 0.0
         true_queue = gate.queue_length
-        reported = not _inside(ts, self.dropout) and self.rng.random() >= self.spec.missing_probability
+        reported = (
+            not _inside(ts, self.dropout) and self.rng.random() >= self.spec.missing_probability
+        )
         queue = self._reported_queue(ts, true_queue)
         if reported:
             self._last_reported_queue = queue

@@ -26,7 +26,9 @@ def draw_service_seconds(spec: ServiceSpec, rng: np.random.Generator, n: int) ->
     mean = spec.mean_seconds
     cv = max(spec.cv, 0.0)
     family = spec.family
-    if family is ServiceFamily.DETERMINISTIC or (cv == 0.0 and family is not ServiceFamily.BAG_CHECK):
+    if family is ServiceFamily.DETERMINISTIC or (
+        cv == 0.0 and family is not ServiceFamily.BAG_CHECK
+    ):
         out = np.full(n, mean)
     elif family is ServiceFamily.EXPONENTIAL:
         out = rng.exponential(mean, n)

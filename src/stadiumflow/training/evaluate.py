@@ -25,6 +25,7 @@ from stadiumflow.services.process import process_batch
 from stadiumflow.simulation.matchday import run_match_day
 from stadiumflow.simulation.randomise import random_match_day
 from stadiumflow.simulation.results import MatchDayResult
+from stadiumflow.training.anomaly_eval import score_alarms
 from stadiumflow.training.metrics import baseline_service, baseline_throughput, score
 
 EVAL_ENTROPY = 0x5F10_E7A1  # never a training seed: a distinct root of the seed tree
@@ -46,6 +47,8 @@ class DayOutputs:
     high: list[float] = field(default_factory=list)
     in_15: list[float] = field(default_factory=list)
     features: list[list[float]] = field(default_factory=list)
+    # Per day, per minute, per gate: the alarm the status showed (None when normal).
+    alarms: list[dict[tuple[str, datetime], str | None]] = field(default_factory=list)
 
     def array(self, name: str) -> np.ndarray:
         return np.asarray(getattr(self, name))
@@ -62,8 +65,12 @@ def run_day_through_worker(result: MatchDayResult, model: WaitModel, out: DayOut
     by_minute: dict[datetime, list[Reading]] = defaultdict(list)
     for reading in result.readings():
         by_minute[reading.ts.replace(second=0, microsecond=0)].append(reading)
-    for minute in sorted(by_minute):
-        process_batch(by_minute[minute], store=store, model=model)
+    alarms: dict[tuple[str, datetime], str | None] = {}
+    for stamp in sorted(by_minute):
+        process_batch(by_minute[stamp], store=store, model=model)
+        for status in store.stadium_statuses(result.stadium_id):
+            alarms[(status.gate_id, stamp)] = status.anomaly_kind if status.anomaly else None
+    out.alarms.append(alarms)
     truth = {(m.reading.gate_id, m.reading.ts): m for m in result.minutes if m.reported}
     for gate in result.layout.gate_ids:
         window = GateWindow()
@@ -127,4 +134,5 @@ def evaluate(
     report = summarise(out)
     report["days"] = days
     report["gateMinutes"] = len(out.truth)
+    report["anomalies"] = score_alarms(results, out.alarms)
     return report, out, results

@@ -17,7 +17,10 @@ _A = FEATURE_NAMES.index("avg_processing_time")
 
 def states(wait: np.ndarray) -> np.ndarray:
     """0 green, 1 yellow, 2 red: the contract's thresholds, vectorised."""
-    return np.where(wait > RED_ABOVE_MINUTES, 2, np.where(wait >= YELLOW_FROM_MINUTES, 1, 0))
+    found: np.ndarray = np.where(
+        wait > RED_ABOVE_MINUTES, 2, np.where(wait >= YELLOW_FROM_MINUTES, 1, 0)
+    )
+    return found
 
 
 @dataclass(frozen=True)
@@ -71,4 +74,5 @@ def baseline_throughput(features: np.ndarray) -> np.ndarray:
 def baseline_service(features: np.ndarray, lanes: np.ndarray) -> np.ndarray:
     """queue length x processing time / (60 x lanes open)."""
     q, a = features[:, _Q], features[:, _A]
-    return q * a / (SECONDS_PER_MINUTE * np.maximum(lanes, 1.0))
+    found: np.ndarray = q * a / (SECONDS_PER_MINUTE * np.maximum(lanes, 1.0))
+    return found

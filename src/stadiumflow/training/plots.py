@@ -50,7 +50,7 @@ def plot_day(out: DayOutputs, stadium: str, path: Path, gates: int = 4) -> Path:
         ax.grid(alpha=0.3)
     axes[0].legend(loc="upper left", ncol=4, fontsize=8)
     axes[0].set_title(f"{stadium}: wait of a fan joining now, predicted against true")
-    axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
+    axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))  # type: ignore[no-untyped-call]
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)

@@ -1,0 +1,188 @@
+"""Anomaly rules of one gate, from its rolling window: few, early, explained alerts.
+
+Each rule returns a score on one scale: about 0 when normal, 3 at its alarm threshold,
+more the further past it; the gate's ``anomalyScore`` is the highest, its kind the
+rule's. Congestion alone is not an anomaly: a gate that is busy as the match-day curve
+predicts is red, not alarming. The rules look only at the gate's own recent history
+(rates, ratios, runs), so they mean the same thing in any stadium.
+
+    surge            arrivals far above the gate's own recent arrivals (stampede risk)
+    throughput_drop  turnstiles passing far fewer fans than they just did, fans waiting
+    sensor_stuck     the reported queue frozen while fans pass
+    gate_silent      no reading for 3 expected intervals (see :mod:`silence`)
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from stadiumflow.domain.window import WindowPoint
+
+ALARM = 3.0  # every score crosses its alarm threshold at 3
+SECONDS_PER_MINUTE = 60.0
+
+SURGE_BASELINE_MINUTES = (12.0, 2.5)  # the gate's arrivals from 12 to 2.5 minutes ago
+SURGE_MIN_RATIO = 2.5  # the last two readings' arrivals at least 2.5x those on average...
+SURGE_MIN_EACH_RATIO = 2.0  # ...each of them 2x (a one-off jump of the queue is no surge)...
+SURGE_MIN_Z = 4.0  # ...and 4 robust deviations above them
+SURGE_FLOOR_FANS_PER_MIN = 10.0  # a trickle becoming a few fans is no stampede risk
+
+DROP_REFERENCE_MINUTES = (12.0, 1.5)
+DROP_MAX_RATIO = 0.4  # fewer than 40% of the fans the turnstiles just passed...
+DROP_POISSON_SIGMAS = 4.0  # ...and far below what counting noise explains
+DROP_MIN_QUEUE = 10
+
+STUCK_MIN_QUEUE = 3
+STUCK_RUN_LONG_QUEUE = 3  # identical reports in a row when the queue is >= 10
+STUCK_RUN_SHORT_QUEUE = 5  # when it is shorter (small numbers repeat by chance)
+STUCK_MIN_FANS_PASSED = 5
+
+
+@dataclass(frozen=True, slots=True)
+class RuleScore:
+    kind: str
+    score: float
+    detail: str
+
+
+def _arrivals(points: Sequence[WindowPoint]) -> list[tuple[float, float]]:
+    """(ts, fans/min joining) per reading: throughput plus queue growth."""
+    found = []
+    for prev, cur in itertools.pairwise(points):
+        gap = (cur.ts - prev.ts) / SECONDS_PER_MINUTE
+        if gap > 0:
+            found.append(
+                (cur.ts, cur.per_minute_count + (cur.queue_length - prev.queue_length) / gap)
+            )
+    return found
+
+
+def _between(
+    items: Sequence[tuple[float, float]], now: float, start: float, end: float
+) -> list[float]:
+    """Values with now - start*60 < ts <= now - end*60."""
+    lo, hi = now - start * SECONDS_PER_MINUTE, now - end * SECONDS_PER_MINUTE
+    return [v for t, v in items if lo < t <= hi]
+
+
+def surge_score(points: Sequence[WindowPoint]) -> RuleScore:
+    now = points[-1].ts
+    arrivals = _arrivals(points)
+    baseline = _between(arrivals, now, *SURGE_BASELINE_MINUTES)
+    if len(arrivals) < 2 or len(baseline) < 4:
+        return RuleScore("surge", 0.0, "not enough history")
+    recent = [a for _, a in arrivals[-2:]]
+    level = statistics.median(baseline)
+    mad = statistics.median([abs(v - level) for v in baseline]) * 1.4826
+    scale = max(mad, 1.5 * math.sqrt(max(level, 1.0)), 3.0)
+    now_rate = statistics.fmean(recent)
+    floor = max(level, SURGE_FLOOR_FANS_PER_MIN)
+    z = (now_rate - level) / scale
+    score = ALARM * min(
+        now_rate / floor / SURGE_MIN_RATIO,
+        min(recent) / floor / SURGE_MIN_EACH_RATIO,
+        z / SURGE_MIN_Z,
+    )
+    return RuleScore(
+        "surge", max(score, 0.0), f"{now_rate:.0f} fans/min arriving, usually {level:.0f}"
+    )
+
+
+def throughput_drop_score(points: Sequence[WindowPoint]) -> RuleScore:
+    last = points[-1]
+    now = last.ts
+    counts = [(p.ts, float(p.per_minute_count)) for p in points[:-1]]
+    reference = _between(counts, now, *DROP_REFERENCE_MINUTES)
+    if len(reference) < 3 or last.queue_length < DROP_MIN_QUEUE:
+        return RuleScore("throughput_drop", 0.0, "no reference or nobody waiting")
+    capacity = statistics.median(reference)
+    if capacity <= 0:
+        return RuleScore("throughput_drop", 0.0, "no throughput to drop from")
+    count = float(last.per_minute_count)
+    limit = min(DROP_MAX_RATIO * capacity, capacity - DROP_POISSON_SIGMAS * math.sqrt(capacity))
+    if limit <= 0:
+        return RuleScore("throughput_drop", 0.0, "too few fans to tell a drop from noise")
+    # 3 at the limit, 6 when nothing passes at all.
+    if count <= limit:
+        score = ALARM * (1.0 + (limit - count) / limit)
+    else:
+        score = ALARM * max(0.0, (capacity - count) / (capacity - limit))
+    return RuleScore(
+        "throughput_drop",
+        min(score, 2 * ALARM),
+        f"{count:.0f} fans/min through, usually {capacity:.0f}, {last.queue_length} waiting",
+    )
+
+
+def sensor_stuck_score(points: Sequence[WindowPoint]) -> RuleScore:
+    last = points[-1]
+    queue = last.queue_length
+    run = 0
+    passed = 0
+    for point in reversed(points):
+        if point.queue_length != queue:
+            break
+        run += 1
+        passed += point.per_minute_count
+    needed = STUCK_RUN_LONG_QUEUE if queue >= 10 else STUCK_RUN_SHORT_QUEUE
+    if queue < STUCK_MIN_QUEUE or passed - last.per_minute_count < STUCK_MIN_FANS_PASSED:
+        return RuleScore("sensor_stuck", 0.0, "queue not frozen while fans pass")
+    return RuleScore(
+        "sensor_stuck",
+        ALARM * run / needed,
+        f"queue reported {queue} for {run} readings while {passed} fans passed",
+    )
+
+
+RULES = (surge_score, throughput_drop_score, sensor_stuck_score)
+
+
+def score_rules(points: Sequence[WindowPoint]) -> list[RuleScore]:
+    """Every rule's score for the newest point of ``points`` (ts order)."""
+    if len(points) < 2:
+        return []
+    return [rule(points) for rule in RULES]
+
+
+END_BELOW = 1.5
+"""An active alarm ends once its own score falls below this (hysteresis: no flapping)."""
+UNUSUAL = "unusual"  # the multivariate score's kind, for what the rules miss
+UNUSUAL_ALARM = 8.0
+"""The multivariate score raises an alarm of its own only far past 3: on a match day
+the rules explain the common incidents, and the score alone also reacts to the normal
+ramp of arrivals; it still shows in ``anomalyScore``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    kind: str | None  # the active alarm, None when normal
+    score: float  # the highest score of any detector, 0..~10
+    detail: str
+
+
+def judge(rules: Sequence[RuleScore], multivariate: float, active_kind: str | None) -> Verdict:
+    """The alarm after this reading, given the one active before it (hysteresis).
+
+    >>> judge([RuleScore("surge", 3.4, "x")], 0.5, None).kind
+    'surge'
+    >>> judge([RuleScore("surge", 2.0, "x")], 0.5, "surge").kind  # still above 1.5
+    'surge'
+    >>> judge([RuleScore("surge", 1.0, "x")], 0.5, "surge").kind is None
+    True
+    """
+    unusual = RuleScore(UNUSUAL, multivariate * ALARM / UNUSUAL_ALARM, "unusual counts and queue")
+    scores = [*rules, unusual]
+    best = max(scores, key=lambda r: r.score)
+    if active_kind is not None:
+        current = next((r for r in scores if r.kind == active_kind), None)
+        if current is not None and current.score >= END_BELOW:
+            if best.score >= ALARM and best.score > current.score + ALARM:
+                return Verdict(best.kind, best.score, best.detail)  # a worse alarm takes over
+            return Verdict(active_kind, max(current.score, best.score), current.detail)
+    if best.score >= ALARM:
+        return Verdict(best.kind, best.score, best.detail)
+    return Verdict(None, best.score, best.detail)

@@ -1,0 +1,80 @@
+"""Anomaly detection scored against the simulation's incidents, as operators feel it.
+
+Per incident kind: detected / total (any alarm at the gate from the incident's start to
+3 minutes after its end), median and mean delay from the start to the first alarm; and
+false-alarm gate-minutes per gate per match day (alarms outside any incident window,
+which extends 10 minutes past an incident's end while its queue drains).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from stadiumflow.simulation.results import MatchDayResult
+
+DETECT_GRACE = timedelta(minutes=3)
+QUIET_AFTER = timedelta(minutes=10)
+EXPECTED_KIND = {
+    "surge": "surge",
+    "turnstile_failure": "throughput_drop",
+    "stuck_sensor": "sensor_stuck",
+    "dropout": "gate_silent",
+}
+
+
+def score_alarms(
+    results: Sequence[MatchDayResult], alarms: Sequence[dict[tuple[str, datetime], str | None]]
+) -> dict[str, Any]:
+    found: dict[str, list[float | None]] = defaultdict(list)
+    right_kind: dict[str, int] = defaultdict(int)
+    false_minutes = 0
+    gate_days = 0
+    for result, day in zip(results, alarms, strict=True):
+        gate_days += len(result.layout.gate_ids)
+        windows: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+        for incident in result.incidents:
+            start = result.params.kickoff + timedelta(minutes=incident.start_minute)
+            end = result.params.kickoff + timedelta(minutes=incident.end_minute)
+            windows[incident.gate_id].append((start, end))
+            hits = sorted(
+                (stamp, kind)
+                for (gate, stamp), kind in day.items()
+                if gate == incident.gate_id and kind and start <= stamp <= end + DETECT_GRACE
+            )
+            kind_name = incident.kind.value
+            if hits:
+                found[kind_name].append((hits[0][0] - start).total_seconds() / 60.0)
+                if any(k == EXPECTED_KIND.get(kind_name) for _, k in hits):
+                    right_kind[kind_name] += 1
+            else:
+                found[kind_name].append(None)
+        for (gate, stamp), kind in day.items():
+            if kind is None:
+                continue
+            if not any(
+                s - timedelta(minutes=1) <= stamp <= e + QUIET_AFTER for s, e in windows[gate]
+            ):
+                false_minutes += 1
+    per_kind: dict[str, Any] = {}
+    for kind, delays in sorted(found.items()):
+        hit = [d for d in delays if d is not None]
+        per_kind[kind] = {
+            "detected": len(hit),
+            "total": len(delays),
+            "rightKind": right_kind[kind],
+            "medianDelayMinutes": round(statistics.median(hit), 2) if hit else None,
+            "meanDelayMinutes": round(statistics.fmean(hit), 2) if hit else None,
+        }
+    all_delays = [d for ds in found.values() for d in ds if d is not None]
+    total = sum(len(ds) for ds in found.values())
+    return {
+        "perKind": per_kind,
+        "detected": len(all_delays),
+        "total": total,
+        "meanDelayMinutes": round(statistics.fmean(all_delays), 2) if all_delays else None,
+        "falseAlarmGateMinutesPerGatePerDay": round(false_minutes / max(gate_days, 1), 3),
+    }

@@ -1,0 +1,130 @@
+"""Anomaly rules on hand-made gate histories: each fires on its incident, not on a busy day."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+
+from stadiumflow.adapters.memory import MemoryGateStore
+from stadiumflow.domain.anomaly import ALARM, score_rules
+from stadiumflow.domain.multivariate import robust_score, shingle
+from stadiumflow.domain.queueing import QueueingWaitModel
+from stadiumflow.domain.silence import silent_statuses
+from stadiumflow.domain.window import WindowPoint
+from stadiumflow.services.process import process_batch
+from tests.conftest import reading
+
+
+def history(counts, queues, seconds=3.0):
+    return [
+        WindowPoint(60.0 * i, int(c), seconds, int(q))
+        for i, (c, q) in enumerate(zip(counts, queues, strict=True))
+    ]
+
+
+def scores(points):
+    return {r.kind: r.score for r in score_rules(points)}
+
+
+def busy_ramp(minutes=40, seed=1):
+    """A gate filling as the match-day curve says: arrivals rising slowly, lanes full."""
+    rng = np.random.default_rng(seed)
+    counts, queues, queue = [], [], 0.0
+    for m in range(minutes):
+        arrivals = rng.poisson(20 + m * 0.8)
+        served = min(30.0, queue + arrivals)
+        queue = queue + arrivals - served
+        counts.append(rng.poisson(served))
+        queues.append(max(0, queue + rng.normal(0, 3)))
+    return counts, queues
+
+
+def test_a_busy_gate_filling_as_expected_is_not_an_anomaly():
+    counts, queues = busy_ramp()
+    for end in range(3, len(counts)):
+        points = history(counts[:end], queues[:end])
+        assert max(scores(points).values()) < ALARM, end
+        assert robust_score(points) < ALARM, end
+
+
+def test_surge_fires_within_two_minutes():
+    counts, queues = busy_ramp(30)
+    # Arrivals x4 from minute 30: the queue jumps by ~3 x 40 fans a minute.
+    for extra in range(1, 4):
+        counts.append(30)
+        queues.append(queues[-1] + 90)
+        fired = scores(history(counts, queues))["surge"] >= ALARM
+        if fired:
+            break
+    assert fired and extra <= 2
+
+
+def test_throughput_drop_fires_at_the_first_low_count():
+    counts, queues = busy_ramp(30)
+    counts.append(4)  # 4 of 5 lanes down
+    queues.append(queues[-1] + 25)
+    assert scores(history(counts, queues))["throughput_drop"] >= ALARM
+
+
+def test_a_queue_emptying_is_not_a_throughput_drop():
+    counts, queues = busy_ramp(30)
+    counts += [10, 2]
+    queues += [3, 0]
+    assert scores(history(counts, queues))["throughput_drop"] < ALARM
+
+
+def test_a_frozen_queue_while_fans_pass_is_a_stuck_sensor():
+    counts, queues = busy_ramp(20)
+    counts += [30, 30, 30]
+    queues += [57, 57, 57]
+    assert scores(history(counts, queues))["sensor_stuck"] >= ALARM
+    assert scores(history(counts[:-1], queues[:-1]))["sensor_stuck"] < ALARM
+
+
+def test_an_empty_queue_staying_empty_is_fine():
+    points = history([5, 6, 4, 5, 7, 5], [0, 0, 0, 0, 0, 0])
+    assert max(scores(points).values()) < ALARM
+
+
+def test_shingle_is_scale_free():
+    counts, queues = busy_ramp(20)
+    small = shingle(history(counts, queues))
+    large = shingle(history([c * 10 for c in counts], [q * 10 for q in queues]))
+    assert np.allclose(small, large, atol=0.05)
+    assert len(small) == 16
+
+
+def test_silence_by_event_time():
+    store = MemoryGateStore()
+    model = QueueingWaitModel()
+    def live(gate, minute):  # a varying queue: a constant one would be a stuck sensor
+        return reading(gate, minute, queue=80 + 7 * (minute % 3))
+
+    for minute in range(5):
+        process_batch([live(g, minute) for g in ("G1", "G2")], store=store, model=model)
+    for minute in range(5, 8):  # G2 stops reporting
+        process_batch([live("G1", minute)], store=store, model=model)
+    statuses = {s.gate_id: s for s in store.stadium_statuses("AGADIR")}
+    assert statuses["G2"].anomaly and statuses["G2"].anomaly_kind == "gate_silent"
+    assert statuses["G2"].anomaly_since == reading("G2", 5).ts
+    assert not statuses["G1"].anomaly
+    kinds = [e.event.kind.value for e in store.events("AGADIR") if e.event.gate_id == "G2"]
+    assert kinds[-1] == "anomaly_started"
+    process_batch([live("G2", 8)], store=store, model=model)  # back
+    statuses = {s.gate_id: s for s in store.stadium_statuses("AGADIR")}
+    assert not statuses["G2"].anomaly
+    kinds = [e.event.kind.value for e in store.events("AGADIR") if e.event.gate_id == "G2"]
+    assert kinds[-1] == "anomaly_ended"
+
+
+def test_silence_needs_three_intervals():
+    store = MemoryGateStore()
+    for minute in range(3):
+        process_batch(
+            [reading(g, minute) for g in ("G1", "G2")], store=store, model=QueueingWaitModel()
+        )
+    statuses = store.stadium_statuses("AGADIR")
+    clock = reading("G1", 4).ts + timedelta(seconds=59)
+    assert silent_statuses(statuses, clock) == []
+    assert len(silent_statuses(statuses, clock + timedelta(seconds=1))) == 2
