@@ -95,17 +95,22 @@ def test_a_separate_worker_process_does_the_processing(start_server, tmp_path):
     assert httpx.get(f"{server.url}/readyz").json()["queue"]["readings"] == 0
 
 
-def test_restart_continues_the_rolling_window(start_server):
-    server = start_server()
+def test_restart_continues_the_rolling_window(start_server, tmp_path):
+    # The queueing formula (a model dir without a model) makes the expected wait exact.
+    formula = {"STADIUMFLOW_MODEL_DIR": str(tmp_path / "no-model")}
+    server = start_server(env=formula)
     httpx.post(f"{server.url}/api/flow/ingest", json=[wire("G1", m, count=60) for m in range(5)])
     wait_until(lambda: history_count(server, "AGADIR", "G1") == 5)
     assert server.terminate() == 0
-    restarted = start_server(data_dir=server.data_dir)
+    restarted = start_server(data_dir=server.data_dir, env=formula)
     httpx.post(f"{restarted.url}/api/flow/ingest", json=wire("G1", 5, count=0, queue=120))
     wait_until(lambda: history_count(restarted, "AGADIR", "G1") == 6)
     gate = httpx.get(f"{restarted.url}/api/flow/status?stadiumId=AGADIR").json()["gates"][0]
     # The 5-minute throughput mean remembers the 60/min from before the restart.
     assert gate["wait"] == 2.5
+    assert gate["model"] == "fallback:queueing-1"
+    model = httpx.get(f"{restarted.url}/readyz").json()["waitModel"]
+    assert model["fallback"] is True and "FileNotFoundError" in model["fallbackReason"]
 
 
 __all__ = ["free_port", "wait_healthy"]
