@@ -31,3 +31,10 @@ if [ "${1:-}" = "--test" ]; then
 fi
 echo "==> syncing .venv from uv.lock"
 "$UV" sync --frozen --python "$PYTHON" "${groups[@]}" --quiet
+
+if [ "${1:-}" = "--test" ]; then
+    scripts/install_azurite.sh      # Azure Storage emulator, project-local (needs Node 20+)
+    if [ -x scripts/install_browser.sh ]; then
+        scripts/install_browser.sh  # Debian chromium for the dashboard tests
+    fi
+fi

@@ -58,7 +58,11 @@ def _build_storage(settings: Settings) -> tuple[InflowQueue, GateStore]:
                 settings.data_dir / "gates.sqlite3", synchronous=settings.sqlite_synchronous
             ),
         )
-    raise ValueError(f"backend {settings.backend!r} is not available in this build")
+    if settings.backend == "azure":
+        from stadiumflow.adapters.azure_storage import build_azure_storage
+
+        return build_azure_storage(settings)
+    raise ValueError(f"unknown backend {settings.backend!r}")
 
 
 def shipped_model_dir() -> Path:

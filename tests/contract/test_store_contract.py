@@ -17,13 +17,22 @@ from stadiumflow.domain.window import GateWindow, WindowPoint
 from stadiumflow.ports import GateStore
 from tests.conftest import BASE_TS, reading
 
+
+def _azure(tmp: Path) -> GateStore:
+    from tests.azure.backends import azure_store
+
+    return azure_store()
+
+
 BACKENDS: dict[str, Callable[[Path], GateStore]] = {
     "memory": lambda tmp: MemoryGateStore(),
     "sqlite": lambda tmp: SqliteGateStore(tmp / "gates.sqlite3"),
+    "azure": _azure,
 }
+MARKS = {"azure": pytest.mark.azure}
 
 
-@pytest.fixture(params=sorted(BACKENDS))
+@pytest.fixture(params=[pytest.param(name, marks=MARKS.get(name, ())) for name in sorted(BACKENDS)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> GateStore:
     return BACKENDS[request.param](tmp_path)
 

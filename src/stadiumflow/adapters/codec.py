@@ -7,6 +7,7 @@ many readings fit in one message (Azure queue messages are capped at 64 KiB).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,44 +16,32 @@ import msgspec
 from stadiumflow.domain.classify import GateState
 from stadiumflow.domain.readings import Reading
 from stadiumflow.domain.status import GateStatus
-from stadiumflow.domain.window import GateWindow
+from stadiumflow.domain.window import GateWindow, WindowPoint
 
-_ReadingRow = tuple[str, str, datetime, int, float, int]
 _readings_encoder = msgspec.json.Encoder()
-_readings_decoder = msgspec.json.Decoder(list[_ReadingRow])
-_window_decoder = msgspec.json.Decoder(list[tuple[float, int, float, int]])
+_readings_decoder = msgspec.json.Decoder(list[Reading])  # named tuples decode from arrays
+_window_decoder = msgspec.json.Decoder(list[WindowPoint])
 _doc_decoder = msgspec.json.Decoder(dict[str, Any])
 
 
-def encode_readings(readings: list[Reading] | tuple[Reading, ...]) -> bytes:
-    return _readings_encoder.encode(
-        [
-            (
-                r.stadium_id,
-                r.gate_id,
-                r.ts,
-                r.per_minute_count,
-                r.avg_processing_time,
-                r.queue_length,
-            )
-            for r in readings
-        ]
-    )
+def encode_readings(readings: Sequence[Reading]) -> bytes:
+    """Readings (named tuples) as JSON arrays; their ts are UTC, written with a Z."""
+    return _readings_encoder.encode(readings)
 
 
 def decode_readings(payload: bytes | str) -> list[Reading]:
-    return [
-        Reading(s, g, ts.astimezone(UTC), c, float(a), q)
-        for s, g, ts, c, a, q in _readings_decoder.decode(payload)
-    ]
+    readings = _readings_decoder.decode(payload)
+    if any(r.ts.utcoffset() for r in readings):  # written by another producer: normalise
+        readings = [r._replace(ts=r.ts.astimezone(UTC)) for r in readings]
+    return readings
 
 
 def encode_window(window: GateWindow) -> bytes:
-    return _readings_encoder.encode(window.to_rows())
+    return _readings_encoder.encode(window.points)
 
 
 def decode_window(payload: bytes | str, newest_ts: float | None) -> GateWindow:
-    return GateWindow.from_rows(_window_decoder.decode(payload), newest_ts)
+    return GateWindow.of_points(_window_decoder.decode(payload), newest_ts)
 
 
 def to_epoch_us(ts: datetime) -> int:

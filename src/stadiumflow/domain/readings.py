@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 GateKey = tuple[str, str]
 """(stadium_id, gate_id): the identity of a gate."""
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
+class Reading(NamedTuple):
     """One gate's telemetry at event time ``ts``.
+
+    A named tuple: immutable, and cheap to make in the worker's hot path.
 
     per_minute_count: fans through the gate's turnstiles in the minute before ts.
     avg_processing_time: mean seconds per fan over that minute.

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from stadiumflow.domain.classify import GateState
 from stadiumflow.domain.readings import GateKey, Reading
 from stadiumflow.domain.wait import WaitEstimate
 
 
-@dataclass(frozen=True, slots=True)
-class ProcessedReading:
+class ProcessedReading(NamedTuple):
     """A reading with the outputs computed for it: one row of a gate's history."""
 
     reading: Reading

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class WaitEstimate:
+class WaitEstimate(NamedTuple):
     """Minutes a fan joining the queue now will wait, with an interval and a forecast."""
 
     wait: float

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from stadiumflow.domain.readings import Reading
 
@@ -18,8 +19,7 @@ WINDOW_MAX_POINTS = 120
 """Upper bound on points per gate, whatever the reporting interval."""
 
 
-@dataclass(frozen=True, slots=True)
-class WindowPoint:
+class WindowPoint(NamedTuple):
     ts: float  # seconds since the Unix epoch (UTC)
     per_minute_count: int
     avg_processing_time: float
@@ -97,4 +97,9 @@ class GateWindow:
         cls, rows: list[tuple[float, int, float, int]], newest_ts: float | None
     ) -> GateWindow:
         points = [WindowPoint(float(t), int(c), float(a), int(q)) for t, c, a, q in rows]
+        return cls(points=points, newest_ts=newest_ts)
+
+    @classmethod
+    def of_points(cls, points: list[WindowPoint], newest_ts: float | None) -> GateWindow:
+        """A window over ``points`` (already WindowPoints in ts order), taking the list."""
         return cls(points=points, newest_ts=newest_ts)

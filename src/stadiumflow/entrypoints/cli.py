@@ -14,12 +14,15 @@ from stadiumflow.config import Settings
 from stadiumflow.entrypoints import cli_ml, cli_sim
 
 log = logging.getLogger("stadiumflow")
+BACKENDS = ("sqlite", "memory", "azure")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, object] = {}
     if getattr(args, "data_dir", None) is not None:
         overrides["data_dir"] = args.data_dir
+    if getattr(args, "backend", None):
+        overrides["backend"] = args.backend
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
@@ -104,10 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-worker", action="store_true", help="ingest and status only; run `worker` apart"
     )
+    serve.add_argument(
+        "--backend", choices=BACKENDS, help="default: $STADIUMFLOW_BACKEND, else sqlite"
+    )
     serve.set_defaults(handler=_serve)
 
     worker = sub.add_parser("worker", help="the worker alone, on the same data directory")
     worker.add_argument("--data-dir", type=Path, help="SQLite files here (default ./.stadiumflow)")
+    worker.add_argument(
+        "--backend", choices=BACKENDS, help="default: $STADIUMFLOW_BACKEND, else sqlite"
+    )
     worker.set_defaults(handler=_worker)
 
     cli_sim.add_commands(sub)

@@ -1,0 +1,80 @@
+"""HTTP functions: ``POST /api/flow/ingest`` and ``GET /api/flow/status``, as the original.
+
+Thin by design: parse the request with the HTTP edge's own validation
+(``entrypoints.wire.decode_ingest``, the same identifier rule), call one service, map the
+result. Ingest answers 202 only once the readings are in the inflow queue; processing
+happens in the queue trigger, never inline (the original did both, handling each
+reading twice).
+
+Both routes use function keys (``AuthLevel.FUNCTION``): turnstile controllers and partner
+services hold a key; the local Functions host does not check keys.
+"""
+
+from __future__ import annotations
+
+import azure.functions as func
+from stadiumflow.domain.errors import InvalidReading
+from stadiumflow.entrypoints.azure.context import get_services
+from stadiumflow.entrypoints.azure.responses import answer, error_response, json_response
+from stadiumflow.entrypoints.wire import (
+    _ID_FULL,
+    MAX_BODY_BYTES,
+    AcceptedOut,
+    decode_ingest,
+    status_out,
+)
+from stadiumflow.services.ingest import ingest
+from stadiumflow.services.query import stadium_status
+
+bp = func.Blueprint()  # type: ignore[no-untyped-call]
+
+
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    return content_type.split(";", 1)[0].strip().lower() == "application/json"
+
+
+def _identifier(req: func.HttpRequest, name: str) -> str:
+    """A query parameter that must be an identifier: checked before any storage query,
+    so a value such as ``nope' or 'a' eq 'a`` never reaches a table filter."""
+    value: str | None = req.params.get(name)
+    if value is None or value == "":
+        raise InvalidReading(f"query parameter {name} is required", field=name)
+    if not _ID_FULL.fullmatch(value):
+        raise InvalidReading(
+            f"{name} must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'", field=name
+        )
+    return value
+
+
+@bp.function_name("flow_ingest")
+@bp.route(route="flow/ingest", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+def flow_ingest(req: func.HttpRequest) -> func.HttpResponse:
+    def handle() -> func.HttpResponse:
+        if not _is_json(req.headers.get("content-type")):
+            return error_response(
+                415, "unsupported_media_type", "Content-Type must be application/json"
+            )
+        body = req.get_body()
+        if len(body) > MAX_BODY_BYTES:
+            return error_response(
+                413, "body_too_large", f"body is larger than {MAX_BODY_BYTES} bytes"
+            )
+        readings, is_array = decode_ingest(body)
+        services = get_services()
+        accepted = ingest(readings, queue=services.queue, clock=services.clock, indexed=is_array)
+        return json_response(AcceptedOut(accepted), status=202)
+
+    return answer(handle, "flow/ingest")
+
+
+@bp.function_name("flow_status")
+@bp.route(route="flow/status", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def flow_status(req: func.HttpRequest) -> func.HttpResponse:
+    def handle() -> func.HttpResponse:
+        stadium_id = _identifier(req, "stadiumId")
+        statuses = stadium_status(get_services().store, stadium_id)
+        return json_response(status_out(stadium_id, statuses))
+
+    return answer(handle, "flow/status")

@@ -1,0 +1,83 @@
+"""Azure adapters on the shared Azurite, for the contract suites and the azure tests.
+
+Each call gets fresh queue/table/container names, so tests never share state and
+queues stay shallow (Azurite slows sharply as a queue deepens).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from stadiumflow.adapters.azure_blob import AzureBlobModelStore
+from stadiumflow.adapters.azure_queue import AzureQueue
+from stadiumflow.adapters.azure_storage import build_azure_storage
+from stadiumflow.adapters.azure_table import AzureTableGateStore
+from stadiumflow.config import Settings
+from tests.azure.azurite import Azurite, AzuriteMissing, shared_azurite, unique_name
+
+
+def running_azurite() -> Azurite:
+    """The shared Azurite, or a skip saying how to install it."""
+    try:
+        return shared_azurite()
+    except AzuriteMissing as exc:
+        pytest.skip(str(exc))
+
+
+def azure_settings(azurite: Azurite | str) -> Settings:
+    """Settings with the original's names made unique for one test (or one bench run)."""
+    tag = unique_name("")
+    connection = azurite if isinstance(azurite, str) else azurite.connection_string
+    return Settings(
+        backend="azure",
+        AzureWebJobsStorage=connection,
+        TABLE_NAME_GATES=f"gatestatus{tag}",
+        TABLE_NAME_HISTORY=f"gatehistory{tag}",
+        QUEUE_NAME_INFLOW=f"gates-inflow-{tag}",
+        QUEUE_NAME_CONTROL=f"gates-control-{tag}",
+        BLOB_CONTAINER_MODELS=f"ml-models-{tag}",
+    )
+
+
+def azure_queue() -> AzureQueue:
+    azurite = running_azurite()
+    queue = AzureQueue.from_connection_string(azurite.connection_string, unique_name("inflow"))
+    queue.create()
+    return queue
+
+
+def azure_store() -> AzureTableGateStore:
+    _, store = build_azure_storage(azure_settings(running_azurite()))
+    return store
+
+
+def azure_model_store() -> AzureBlobModelStore:
+    azurite = running_azurite()
+    store = AzureBlobModelStore.from_connection_string(
+        azurite.connection_string, unique_name("models")
+    )
+    store.create()
+    return store
+
+
+class SleepingTime:
+    """The contract suite's fake clock, for a backend whose leases run on real time:
+    ``now += seconds`` sleeps that long (Azure visibility timeouts are whole seconds)."""
+
+    def __init__(self) -> None:
+        self._start = time.time()
+
+    @property
+    def now(self) -> float:
+        return time.time()
+
+    @now.setter
+    def now(self, value: float) -> None:
+        delay = value - time.time()
+        if delay > 0:
+            time.sleep(delay + 0.1)
+
+    def __call__(self) -> float:
+        return time.time()
