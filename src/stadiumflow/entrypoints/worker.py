@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from types import FrameType
 
 from stadiumflow.bootstrap import Services
 from stadiumflow.services.consume import consume_once
+from stadiumflow.services.watchdog import check_silent_gates
 
 log = logging.getLogger(__name__)
 
 MAX_IDLE_SLEEP_SECONDS = 0.25
+WATCHDOG_EVERY_SECONDS = 15.0
 
 
 class Worker:
@@ -32,7 +35,16 @@ class Worker:
         settings = s.settings
         idle = settings.worker_idle_poll_seconds
         log.info("worker started (batch %d readings)", settings.worker_batch_readings)
+        next_watch = time.monotonic() + WATCHDOG_EVERY_SECONDS
         while not self._stop.is_set():
+            if time.monotonic() >= next_watch:
+                next_watch = time.monotonic() + WATCHDOG_EVERY_SECONDS
+                try:
+                    check_silent_gates(s.store, s.clock)
+                except Exception:  # the watchdog must never take the worker down
+                    log.exception(
+                        "silent-gate watchdog failed; retrying in %.0f s", WATCHDOG_EVERY_SECONDS
+                    )
             try:
                 handled = consume_once(
                     s.queue,
