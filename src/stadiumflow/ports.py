@@ -61,6 +61,12 @@ class InflowQueue(Protocol):
     def enqueue(self, readings: Sequence[Reading]) -> None:
         """Durably store ``readings``; returns only once they survive a process kill."""
 
+    def enqueue_many(self, batches: Sequence[Sequence[Reading]]) -> None:
+        """Durably store several requests' readings at once (one commit where possible).
+
+        All or nothing: when it returns every batch is stored; when it raises, none is.
+        """
+
     def claim(self, max_readings: int, lease_seconds: float) -> list[QueueMessage]:
         """Lease visible messages (at least one if any) holding about ``max_readings``.
 

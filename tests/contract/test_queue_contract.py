@@ -172,3 +172,11 @@ def test_sqlite_queue_survives_reopening(tmp_path, clock):
     SqliteQueue(path, clock=clock).enqueue([reading()])
     reopened = SqliteQueue(path, clock=clock)
     assert [m.readings for m in reopened.claim(10, 30)] == [[reading()]]
+
+
+def test_enqueue_many_stores_every_request(make_queue, clock):
+    queue = make_queue(clock)
+    batches = [[reading("G1", 0)], [reading("G2", 0), reading("G3", 0)]]
+    queue.enqueue_many(batches)
+    claimed = [r for m in queue.claim(100, lease_seconds=30) for r in m.readings]
+    assert sorted(claimed) == sorted(r for b in batches for r in b)

@@ -47,6 +47,10 @@ class MemoryQueue:
             mid = str(next(self._ids))
             self._messages[mid] = _Stored(mid, list(readings), now, now)
 
+    def enqueue_many(self, batches: Sequence[Sequence[Reading]]) -> None:
+        for readings in batches:
+            self.enqueue(readings)
+
     def claim(self, max_readings: int, lease_seconds: float) -> list[QueueMessage]:
         now = self._clock()
         claimed: list[QueueMessage] = []

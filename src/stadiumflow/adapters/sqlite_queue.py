@@ -58,7 +58,7 @@ class SqliteQueue:
 
     def enqueue(self, readings: Sequence[Reading]) -> None:
         now = self._clock()
-        payload = encode_readings(list(readings))
+        payload = encode_readings(readings)
         conn = self._db.get()
         try:
             # Autocommit: this one INSERT is its own transaction, committed before returning.
@@ -67,6 +67,19 @@ class SqliteQueue:
                 (payload, len(readings), now, now),
             )
         except sqlite3.OperationalError as exc:  # locked past busy_timeout, disk full, ...
+            raise StorageUnavailable(f"inflow queue: {exc}") from exc
+
+    def enqueue_many(self, batches: Sequence[Sequence[Reading]]) -> None:
+        now = self._clock()
+        rows = [(encode_readings(b), len(b), now, now) for b in batches]
+        try:
+            with self._db.transaction() as conn:
+                conn.executemany(
+                    "INSERT INTO inflow (payload, n, enqueued_at, visible_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    rows,
+                )
+        except sqlite3.OperationalError as exc:
             raise StorageUnavailable(f"inflow queue: {exc}") from exc
 
     def claim(self, max_readings: int, lease_seconds: float) -> list[QueueMessage]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
@@ -90,7 +91,10 @@ def _worker(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     _configure_logging(settings)
-    run_worker_process(bootstrap(settings))
+    if args.nice:
+        os.nice(args.nice)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    run_worker_process(bootstrap(settings), heartbeat_dir=settings.data_dir)
     return 0
 
 
@@ -116,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--data-dir", type=Path, help="SQLite files here (default ./.stadiumflow)")
     worker.add_argument(
         "--backend", choices=BACKENDS, help="default: $STADIUMFLOW_BACKEND, else sqlite"
+    )
+    worker.add_argument(
+        "--nice", type=int, default=0, help="lower the worker's CPU priority by this much"
     )
     worker.set_defaults(handler=_worker)
 

@@ -6,26 +6,49 @@ import logging
 import signal
 import threading
 import time
+from pathlib import Path
 from types import FrameType
 
 from stadiumflow.bootstrap import Services
+from stadiumflow.entrypoints.worker_process import write_heartbeat
 from stadiumflow.services.consume import consume_once
 from stadiumflow.services.watchdog import check_silent_gates
 
 log = logging.getLogger(__name__)
 
 MAX_IDLE_SLEEP_SECONDS = 0.25
+HEARTBEAT_EVERY_SECONDS = 1.0
 WATCHDOG_EVERY_SECONDS = 15.0
 
 
 class Worker:
     """Consumes until stopped. ``wake()`` cuts the idle sleep short (in-process ingest)."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, *, heartbeat_dir: Path | None = None) -> None:
         self._services = services
+        self._heartbeat_dir = heartbeat_dir
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def _beat(self) -> None:
+        assert self._heartbeat_dir is not None
+        model = self._services.model
+        try:
+            write_heartbeat(
+                self._heartbeat_dir,
+                {
+                    "waitModel": {
+                        "name": model.name,
+                        "version": model.version,
+                        "fallback": model.is_fallback,
+                        "fallbackReason": getattr(model, "reason", None),
+                    },
+                    **self._services.consumer_stats.snapshot(),
+                },
+            )
+        except OSError:
+            log.exception("could not write the worker heartbeat")
 
     def wake(self) -> None:
         self._wake.set()
@@ -36,9 +59,11 @@ class Worker:
         idle = settings.worker_idle_poll_seconds
         log.info("worker started (batch %d readings)", settings.worker_batch_readings)
         next_watch = time.monotonic() + WATCHDOG_EVERY_SECONDS
+        next_beat = 0.0
         while not self._stop.is_set():
             if time.monotonic() >= next_watch:
                 next_watch = time.monotonic() + WATCHDOG_EVERY_SECONDS
+        next_beat = 0.0
                 try:
                     check_silent_gates(s.store, s.clock)
                 except Exception:  # the watchdog must never take the worker down
@@ -58,6 +83,9 @@ class Worker:
                 log.exception("worker could not claim or ack; retrying")
                 handled = 0
                 self._stop.wait(1.0)
+            if self._heartbeat_dir is not None and time.monotonic() >= next_beat:
+                next_beat = time.monotonic() + HEARTBEAT_EVERY_SECONDS
+                self._beat()
             if handled:
                 idle = settings.worker_idle_poll_seconds
                 continue
@@ -81,9 +109,9 @@ class Worker:
         return self._thread is not None and self._thread.is_alive()
 
 
-def run_worker_process(services: Services) -> None:
+def run_worker_process(services: Services, *, heartbeat_dir: Path | None = None) -> None:
     """Run the worker in the foreground until SIGTERM or SIGINT, finishing the batch."""
-    worker = Worker(services)
+    worker = Worker(services, heartbeat_dir=heartbeat_dir)
 
     def _stop(signum: int, frame: FrameType | None) -> None:
         log.info("signal %d: stopping after the current batch", signum)

@@ -1,0 +1,121 @@
+"""The worker as a supervised child process of ``serve``, at a lower CPU priority.
+
+Why not a thread: the worker's Python work and the HTTP server's would share one GIL,
+so every reading processed would slow ingest. As a niced child process it takes the
+CPU the server leaves: under a burst, ingest keeps its pace and the worker catches up
+after; at a steady rate it runs next to the server. ``serve`` restarts it if it dies
+(with a back-off, counted in /readyz) and stops it on shutdown. It reports through a
+heartbeat file in the data directory, which /readyz reads.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from stadiumflow.config import Settings
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_FILE = "worker-heartbeat.json"
+STALE_AFTER_SECONDS = 30.0
+MAX_RESTART_BACKOFF_SECONDS = 30.0
+
+
+def write_heartbeat(data_dir: Path, body: dict[str, Any]) -> None:
+    """Atomically replace the heartbeat (a reader never sees half a file)."""
+    path = data_dir / HEARTBEAT_FILE
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({**body, "pid": os.getpid(), "at": time.time()}))
+    os.replace(tmp, path)
+
+
+def read_heartbeat(data_dir: Path) -> dict[str, Any] | None:
+    try:
+        body: dict[str, Any] = json.loads((data_dir / HEARTBEAT_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    body["ageSeconds"] = round(time.time() - float(body.get("at", 0)), 3)
+    return body
+
+
+class WorkerProcess:
+    """Start, watch, restart and stop ``stadiumflow worker`` on the same data."""
+
+    def __init__(self, settings: Settings, *, nice: int = 10) -> None:
+        self._settings = settings
+        self._nice = nice
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stopping = False
+        self.restarts = 0
+        self._next_start = 0.0
+        self._backoff = 1.0
+
+    def _command(self) -> list[str]:
+        s = self._settings
+        return [
+            sys.executable,
+            "-m",
+            "stadiumflow",
+            "worker",
+            "--data-dir",
+            str(s.data_dir),
+            "--backend",
+            s.backend,
+            "--nice",
+            str(self._nice),
+        ]
+
+    def start(self) -> None:
+        env = dict(os.environ)
+        if self._settings.model_dir is not None:
+            env["STADIUMFLOW_MODEL_DIR"] = str(self._settings.model_dir)
+        # Its own process group: a Ctrl-C in a terminal reaches serve, which stops it.
+        self._process = subprocess.Popen(self._command(), env=env, start_new_session=True)
+        log.info("worker process started (pid %d, nice +%d)", self._process.pid, self._nice)
+
+    def check(self) -> None:
+        """Restart the worker if it died (called about once a second)."""
+        if self._stopping or self._process is None or self._process.poll() is None:
+            return
+        now = time.monotonic()
+        if now < self._next_start:
+            return
+        log.error(
+            "worker process exited with %s; restarting (restart %d)",
+            self._process.returncode,
+            self.restarts + 1,
+        )
+        self.restarts += 1
+        self._next_start = now + self._backoff
+        self._backoff = min(self._backoff * 2, MAX_RESTART_BACKOFF_SECONDS)
+        self.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM (the worker finishes its batch), then SIGKILL after ``timeout``."""
+        self._stopping = True
+        process = self._process
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log.error("worker did not stop in %.0f s; killing it", timeout)
+            process.kill()
+            process.wait(5)
