@@ -10,8 +10,9 @@ from pathlib import Path
 
 from stadiumflow.config import Settings
 from stadiumflow.domain.errors import ModelUnavailable
+from stadiumflow.domain.multivariate import LocalRobustScorer
 from stadiumflow.domain.queueing import QueueingWaitModel
-from stadiumflow.ports import GateStore, InflowQueue, WaitModel
+from stadiumflow.ports import AnomalyScorer, GateStore, InflowQueue, WaitModel
 from stadiumflow.services.consume import ConsumerStats
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class Services:
     model: WaitModel
     clock: SystemClock
     consumer_stats: ConsumerStats = field(default_factory=ConsumerStats)
+    scorer: AnomalyScorer = field(default_factory=LocalRobustScorer)
 
     def close(self) -> None:
         for resource in (self.queue, self.store):
@@ -90,12 +92,35 @@ def load_wait_model(directory: Path) -> WaitModel:
     return model
 
 
+def build_scorer(settings: Settings) -> AnomalyScorer:
+    """SageMaker RCF when SAGEMAKER_ENDPOINT_NAME is set, else the local robust scorer."""
+    endpoint = settings.sagemaker_endpoint_name
+    if not endpoint:
+        return LocalRobustScorer()
+    from botocore.exceptions import BotoCoreError
+
+    from stadiumflow.adapters.sagemaker_rcf import SageMakerRcfScorer, build_runtime_client
+
+    try:
+        client = build_runtime_client()
+    except BotoCoreError as exc:  # e.g. no region: explicit, logged, visible in /readyz
+        log.error(
+            "SageMaker endpoint %s unusable (%s): using the local anomaly scorer",
+            endpoint,
+            type(exc).__name__,
+        )
+        return LocalRobustScorer()
+    log.info("anomaly scorer: SageMaker RCF endpoint %s", endpoint)
+    return SageMakerRcfScorer(endpoint, client)
+
+
 def bootstrap(
     settings: Settings,
     *,
     queue: InflowQueue | None = None,
     store: GateStore | None = None,
     model: WaitModel | None = None,
+    scorer: AnomalyScorer | None = None,
 ) -> Services:
     """Build the services from settings; any adapter may be passed in instead (tests)."""
     if queue is None or store is None:
@@ -105,4 +130,6 @@ def bootstrap(
     if model is None:
         model = load_wait_model(settings.model_dir or shipped_model_dir())
     log.info("wait model: %s (%s)", model.name, model.version)
-    return Services(settings, queue, store, model, SystemClock())
+    return Services(
+        settings, queue, store, model, SystemClock(), scorer=scorer or build_scorer(settings)
+    )

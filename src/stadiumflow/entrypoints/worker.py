@@ -21,6 +21,17 @@ HEARTBEAT_EVERY_SECONDS = 1.0
 WATCHDOG_EVERY_SECONDS = 15.0
 
 
+def _scorer_health(services: Services) -> dict[str, object]:
+    scorer = services.scorer
+    health = getattr(scorer, "health", None)
+    return {
+        "name": scorer.name,
+        "fallback": scorer.is_fallback,
+        "configuredEndpoint": services.settings.sagemaker_endpoint_name,
+        **(health() if health is not None else {}),
+    }
+
+
 class Worker:
     """Consumes until stopped. ``wake()`` cuts the idle sleep short (in-process ingest)."""
 
@@ -38,6 +49,7 @@ class Worker:
             write_heartbeat(
                 self._heartbeat_dir,
                 {
+                    "anomalyScorer": _scorer_health(self._services),
                     "waitModel": {
                         "name": model.name,
                         "version": model.version,
@@ -63,7 +75,6 @@ class Worker:
         while not self._stop.is_set():
             if time.monotonic() >= next_watch:
                 next_watch = time.monotonic() + WATCHDOG_EVERY_SECONDS
-        next_beat = 0.0
                 try:
                     check_silent_gates(s.store, s.clock)
                 except Exception:  # the watchdog must never take the worker down
@@ -78,6 +89,7 @@ class Worker:
                     s.consumer_stats,
                     max_readings=settings.worker_batch_readings,
                     lease_seconds=settings.worker_lease_seconds,
+                    scorer=s.scorer,
                 )
             except Exception:  # storage trouble: log, back off, keep the worker alive
                 log.exception("worker could not claim or ack; retrying")

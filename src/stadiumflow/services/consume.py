@@ -8,18 +8,27 @@ poison store. Failures are logged and counted, never swallowed.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from stadiumflow.ports import GateStore, InflowQueue, QueueMessage, WaitModel, iter_readings
+from stadiumflow.ports import (
+    AnomalyScorer,
+    GateStore,
+    InflowQueue,
+    QueueMessage,
+    WaitModel,
+    iter_readings,
+)
 from stadiumflow.services.process import process_batch
 
 log = logging.getLogger(__name__)
 
 RETRY_BACKOFF_SECONDS = (0.5, 2.0, 5.0, 10.0, 30.0)
+LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+"""Upper bounds (seconds) of the processing-lag histogram, as Prometheus buckets."""
 
 
 @dataclass
@@ -35,9 +44,18 @@ class ConsumerStats:
     last_batch_at: float | None = None
     last_lag_seconds: float | None = None  # enqueue -> processed, oldest message of a batch
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    # Called with each processed message's enqueue -> processed seconds (a metrics histogram);
-    # a plain callable so this module stays free of any metrics library.
-    lag_observer: Callable[[float], None] | None = field(default=None, repr=False)
+    # Enqueue -> processed seconds of every message, as cumulative histogram counts: plain
+    # numbers, so they travel in the snapshot (and a child worker's heartbeat file) to
+    # whatever exports metrics, and this module stays free of any metrics library.
+    lag_counts: list[int] = field(default_factory=lambda: [0] * (len(LAG_BUCKETS) + 1))
+    lag_sum: float = 0.0
+
+    def observe_lags(self, lags: list[float]) -> None:
+        """Count each lag in the first bucket whose upper bound it does not exceed."""
+        with self.lock:
+            for lag in lags:
+                self.lag_counts[bisect.bisect_left(LAG_BUCKETS, lag)] += 1
+                self.lag_sum += lag
 
     def snapshot(self) -> dict[str, object]:
         with self.lock:
@@ -50,13 +68,25 @@ class ConsumerStats:
                 "lastError": self.last_error,
                 "lastBatchAt": self.last_batch_at,
                 "lastLagSeconds": self.last_lag_seconds,
+                "lagHistogram": {
+                    "buckets": list(LAG_BUCKETS),
+                    "counts": list(self.lag_counts),  # the last one: above every bucket
+                    "sum": self.lag_sum,
+                },
             }
 
 
 def _process(
-    messages: list[QueueMessage], store: GateStore, model: WaitModel, stats: ConsumerStats
+    messages: list[QueueMessage],
+    store: GateStore,
+    model: WaitModel,
+    stats: ConsumerStats,
+    scorer: AnomalyScorer | None,
 ) -> None:
-    outcome = process_batch(iter_readings(messages), store=store, model=model)
+    if scorer is None:
+        outcome = process_batch(iter_readings(messages), store=store, model=model)
+    else:
+        outcome = process_batch(iter_readings(messages), store=store, model=model, scorer=scorer)
     now = time.time()
     with stats.lock:
         stats.batches += 1
@@ -65,10 +95,7 @@ def _process(
         stats.readings_duplicate += outcome.duplicates
         stats.last_batch_at = now
         stats.last_lag_seconds = now - min(m.enqueued_at for m in messages)
-    observe = stats.lag_observer
-    if observe is not None:
-        for message in messages:
-            observe(now - message.enqueued_at)
+    stats.observe_lags([now - m.enqueued_at for m in messages])
 
 
 def consume_once(
@@ -79,18 +106,19 @@ def consume_once(
     *,
     max_readings: int,
     lease_seconds: float,
+    scorer: AnomalyScorer | None = None,
 ) -> int:
     """Claim one batch and process it. Returns the number of messages handled."""
     messages = queue.claim(max_readings, lease_seconds)
     if not messages:
         return 0
     try:
-        _process(messages, store, model, stats)
+        _process(messages, store, model, stats, scorer)
     except Exception:
         log.exception("batch of %d messages failed; retrying them one by one", len(messages))
         for message in messages:
             try:
-                _process([message], store, model, stats)
+                _process([message], store, model, stats, scorer)
             except Exception as exc:  # the retry boundary: release, count, log
                 retry = RETRY_BACKOFF_SECONDS[
                     min(message.dequeue_count, len(RETRY_BACKOFF_SECONDS)) - 1
