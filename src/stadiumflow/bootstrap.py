@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from stadiumflow.config import Settings
+from stadiumflow.domain.advice import LayoutLookup, no_layout
 from stadiumflow.domain.errors import ModelUnavailable
 from stadiumflow.domain.multivariate import LocalRobustScorer
 from stadiumflow.domain.queueing import QueueingWaitModel
@@ -34,6 +35,7 @@ class Services:
     clock: SystemClock
     consumer_stats: ConsumerStats = field(default_factory=ConsumerStats)
     scorer: AnomalyScorer = field(default_factory=LocalRobustScorer)
+    layouts: LayoutLookup = field(default=no_layout)
 
     def close(self) -> None:
         for resource in (self.queue, self.store):
@@ -130,6 +132,14 @@ def bootstrap(
     if model is None:
         model = load_wait_model(settings.model_dir or shipped_model_dir())
     log.info("wait model: %s (%s)", model.name, model.version)
+    from stadiumflow.layouts.catalog import LayoutCatalog
+
     return Services(
-        settings, queue, store, model, SystemClock(), scorer=scorer or build_scorer(settings)
+        settings,
+        queue,
+        store,
+        model,
+        SystemClock(),
+        scorer=scorer or build_scorer(settings),
+        layouts=LayoutCatalog.from_dir(settings.layout_dir),
     )

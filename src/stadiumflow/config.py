@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     # Wait model: a folder with wait_model.onnx and metadata.json; default, the shipped one.
     model_dir: Path | None = Field(None, alias="STADIUMFLOW_MODEL_DIR")
 
+    # Stadium layouts (gates, lanes, walking minutes): an operator's folder of TOML files,
+    # besides the shipped ones. A stadium without a layout is planned with default walks.
+    layout_dir: Path | None = Field(None, alias="STADIUMFLOW_LAYOUT_DIR")
+
     # Worker.
     worker_batch_readings: int = Field(5_000, ge=1, alias="STADIUMFLOW_WORKER_BATCH")
     worker_lease_seconds: float = Field(5.0, gt=0, alias="STADIUMFLOW_WORKER_LEASE_SECONDS")

@@ -68,7 +68,29 @@ def _print_anomalies(report: dict[str, Any]) -> None:
         )
 
 
+def _evaluate_redirect(args: argparse.Namespace) -> int:
+    from stadiumflow.training.redirect_eval import evaluate_redirect
+
+    model = load_wait_model(args.model_dir or shipped_model_dir())
+    print(f"closed loop with {model.version}, {args.days} day(s) per stadium", file=sys.stderr)
+    report = evaluate_redirect(model, args.days)
+    print(f"{'stadium':12}{'advice':17}{'mean':>7}{'p95':>7}{'red min':>9}{'p95/oracle':>12}")
+    for stadium, variants in report.items():
+        for name, v in variants.items():
+            ratio = v.get("p95OverOracle")
+            print(
+                f"{stadium:12}{name:17}{v['mean']:7.2f}{v['p95']:7.2f}{v['redGateMinutes']:9}"
+                f"{'' if ratio is None else f'{ratio:12.2f}'}"
+            )
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"report: {args.json}")
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
+    if args.redirect:
+        return _evaluate_redirect(args)
     from tqdm import tqdm
 
     from stadiumflow.training.evaluate import evaluate
@@ -104,4 +126,9 @@ def add_commands(sub: Any) -> None:
     evaluate.add_argument("--model-dir", type=Path, default=None)
     evaluate.add_argument("--plot", type=Path, default=Path("artifacts/evaluate_wait.png"))
     evaluate.add_argument("--json", type=Path, default=None)
+    evaluate.add_argument(
+        "--redirect",
+        action="store_true",
+        help="closed loop instead: no advice vs the planner vs an oracle (--days per stadium)",
+    )
     evaluate.set_defaults(handler=_evaluate)

@@ -90,6 +90,7 @@ class Worker:
                     max_readings=settings.worker_batch_readings,
                     lease_seconds=settings.worker_lease_seconds,
                     scorer=s.scorer,
+                    layouts=s.layouts,
                 )
             except Exception:  # storage trouble: log, back off, keep the worker alive
                 log.exception("worker could not claim or ack; retrying")

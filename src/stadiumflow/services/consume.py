@@ -14,6 +14,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from stadiumflow.domain.advice import LayoutLookup, no_layout
+from stadiumflow.domain.multivariate import LocalRobustScorer
 from stadiumflow.ports import (
     AnomalyScorer,
     GateStore,
@@ -82,11 +84,15 @@ def _process(
     model: WaitModel,
     stats: ConsumerStats,
     scorer: AnomalyScorer | None,
+    layouts: LayoutLookup,
 ) -> None:
-    if scorer is None:
-        outcome = process_batch(iter_readings(messages), store=store, model=model)
-    else:
-        outcome = process_batch(iter_readings(messages), store=store, model=model, scorer=scorer)
+    outcome = process_batch(
+        iter_readings(messages),
+        store=store,
+        model=model,
+        scorer=scorer or LocalRobustScorer(),
+        layouts=layouts,
+    )
     now = time.time()
     with stats.lock:
         stats.batches += 1
@@ -107,18 +113,19 @@ def consume_once(
     max_readings: int,
     lease_seconds: float,
     scorer: AnomalyScorer | None = None,
+    layouts: LayoutLookup = no_layout,
 ) -> int:
     """Claim one batch and process it. Returns the number of messages handled."""
     messages = queue.claim(max_readings, lease_seconds)
     if not messages:
         return 0
     try:
-        _process(messages, store, model, stats, scorer)
+        _process(messages, store, model, stats, scorer, layouts)
     except Exception:
         log.exception("batch of %d messages failed; retrying them one by one", len(messages))
         for message in messages:
             try:
-                _process([message], store, model, stats, scorer)
+                _process([message], store, model, stats, scorer, layouts)
             except Exception as exc:  # the retry boundary: release, count, log
                 retry = RETRY_BACKOFF_SECONDS[
                     min(message.dequeue_count, len(RETRY_BACKOFF_SECONDS)) - 1

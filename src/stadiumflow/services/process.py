@@ -2,7 +2,8 @@
 
 Idempotent on (stadium_id, gate_id, ts): a reading seen before changes nothing, and a
 reading older than its gate's newest is kept in history but never moves the status back.
-The wait model and the multivariate scorer each run once per batch, over all gates.
+The wait model and the multivariate scorer each run once per batch, over all gates; the
+redirection planner then runs once per stadium of the batch (see ``services.planning``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from stadiumflow.domain.advice import LayoutLookup, no_layout
 from stadiumflow.domain.anomaly import RuleScore, judge, score_rules
 from stadiumflow.domain.classify import classify_wait
 from stadiumflow.domain.events import ControlEvent, status_changes
@@ -23,6 +25,7 @@ from stadiumflow.domain.status import GateStatus, ProcessedReading
 from stadiumflow.domain.wait import WaitEstimate
 from stadiumflow.domain.window import GateWindow, Placement, WindowPoint
 from stadiumflow.ports import AnomalyScorer, GateStore, GateStoreSession, WaitModel
+from stadiumflow.services.planning import plan_stadiums
 
 _LOCAL_SCORER = LocalRobustScorer()
 
@@ -160,8 +163,12 @@ def process_batch(
     store: GateStore,
     model: WaitModel,
     scorer: AnomalyScorer = _LOCAL_SCORER,
+    layouts: LayoutLookup = no_layout,
 ) -> BatchOutcome:
-    """Apply ``readings`` to their gates and write the results in one unit of work."""
+    """Apply ``readings`` to their gates and write the results in one unit of work.
+
+    ``layouts`` gives a stadium's layout (walking times) when the operator wrote one.
+    """
     groups = _by_gate(readings)
     if not groups:
         return BatchOutcome(0, 0, 0, 0)
@@ -181,6 +188,12 @@ def process_batch(
         for silent in _silence(session, current, stadiums):
             events += status_changes(current[silent.gate], silent)
             changed[silent.gate] = silent
+            current[silent.gate] = silent
+        advised, advice_events = plan_stadiums(
+            session, previous, current, windows, stadiums, layouts
+        )
+        changed.update(advised)
+        events += advice_events
         session.save(list(changed.values()), processed, windows, events)
 
     late_count = sum(1 for item in processed if item.late)

@@ -19,7 +19,7 @@ from stadiumflow.domain.layout import StadiumLayout
 from stadiumflow.simulation.gate import Gate
 from stadiumflow.simulation.params import IncidentKind, IncidentSpec, MatchDayParams
 
-INCIDENT_WINDOW_MINUTES = (-110.0, -5.0)  # incidents start in this span around kickoff
+INCIDENT_WINDOW_MINUTES = (-80.0, -10.0)  # incidents start during the ingress rush
 DURATION_MINUTES: dict[IncidentKind, tuple[float, float]] = {
     IncidentKind.SURGE: (5.0, 10.0),
     IncidentKind.TURNSTILE_FAILURE: (10.0, 20.0),

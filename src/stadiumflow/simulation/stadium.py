@@ -4,12 +4,18 @@ A fan reaching gate g first looks at the advice for g (from the control room): w
 probability share x compliance they walk to the advised gate instead. Otherwise, if
 balking is on and the visible wait beats their patience, they walk to the nearest gate
 that shares a sector with g. A fan moves at most once; walking takes the layout's minutes.
+
+Each moved fan's walk is kept (``walked``, by target gate and join time) so that a fan's
+walk + wait can be told after the day; ``watch_stadiums`` lets an evaluation (an oracle
+advisor) see the live stadium of a run it starts.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import simpy
@@ -20,6 +26,19 @@ from stadiumflow.simulation.params import SECONDS_PER_MINUTE, BehaviourSpec
 
 Advice = dict[str, tuple[str, float]]
 """Per gate id: (gate to send fans to, share of arriving fans to send)."""
+
+_WATCHERS: ContextVar[list[Stadium] | None] = ContextVar("stadium_watchers", default=None)
+
+
+@contextmanager
+def watch_stadiums() -> Iterator[list[Stadium]]:
+    """Collect every Stadium built inside the block (in this thread/context), live."""
+    seen: list[Stadium] = []
+    token = _WATCHERS.set(seen)
+    try:
+        yield seen
+    finally:
+        _WATCHERS.reset(token)
 
 
 class Stadium:
@@ -44,14 +63,22 @@ class Stadium:
         self.redirected = 0
         self.balked = 0
         self.balk_target = {g: _balk_target(layout, g) for g in gates}
+        self.arrived = dict.fromkeys(gates, 0)  # fans heading for each gate, before any move
+        self.walked: dict[tuple[str, float], float] = {}  # (gate, join time) -> walk minutes
+        watchers = _WATCHERS.get()
+        if watchers is not None:
+            watchers.append(self)
 
-    def arrive(self, gate_id: str, moved: bool = False) -> None:
+    def arrive(self, gate_id: str, moved: bool = False, walked: float = 0.0) -> None:
         """A fan reaches ``gate_id`` now: follow advice, balk, or join its queue."""
         if not moved:
+            self.arrived[gate_id] += 1
             target = self._advised(gate_id) or self._balks(gate_id)
             if target is not None:
                 self._walk(gate_id, target)
                 return
+        if walked:
+            self.walked[(gate_id, self.env.now)] = walked
         self.gates[gate_id].join(self.env.now)
 
     def _advised(self, gate_id: str) -> str | None:
@@ -85,7 +112,7 @@ class Stadium:
     def _walk(self, from_gate: str, to_gate: str) -> None:
         minutes = self.layout.walk_minutes(from_gate, to_gate)
         walk = self.env.timeout(minutes * SECONDS_PER_MINUTE)
-        walk.callbacks.append(lambda _event: self.arrive(to_gate, moved=True))
+        walk.callbacks.append(lambda _event: self.arrive(to_gate, moved=True, walked=minutes))
 
 
 def fan_stream(

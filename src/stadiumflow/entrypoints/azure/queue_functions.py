@@ -47,7 +47,13 @@ def process_inflow(msg: func.QueueMessage) -> None:
     try:
         readings = decode_body(msg.get_body())
         services = get_services()
-        outcome = process_batch(readings, store=services.store, model=services.model)
+        outcome = process_batch(
+            readings,
+            store=services.store,
+            model=services.model,
+            scorer=services.scorer,
+            layouts=services.layouts,
+        )
     except Exception:
         final = " (the last: the host now moves it to the poison queue)"
         log.exception(

@@ -1,0 +1,49 @@
+"""``GET /api/flow/advice?stadiumId=X``: the stadium's redirections and where a lane helps.
+
+Read-only and cheap: the per-gate recommendations are what the worker stored in the
+statuses; the lane advice is a pure function of those statuses (the same one the worker
+publishes on the control feed when it changes), so nothing is planned on the read path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from stadiumflow.bootstrap import Services
+from stadiumflow.domain.advice import lane_advice
+from stadiumflow.domain.errors import InvalidReading
+from stadiumflow.entrypoints.wire import format_ts
+from stadiumflow.services.query import stadium_status
+
+_encoder = msgspec.json.Encoder()
+
+
+def advice_document(services: Services, stadium_id: str) -> dict[str, Any]:
+    statuses = stadium_status(services.store, stadium_id)
+    lanes = lane_advice(statuses)
+    return {
+        "stadiumId": stadium_id,
+        "last_updated": format_ts(max(s.ts for s in statuses)),
+        "redirects": [
+            {"fromGateId": s.gate_id, **s.recommendation} for s in statuses if s.recommendation
+        ],
+        "lanes": lanes.as_dict() if lanes is not None else None,
+    }
+
+
+def routes(services: Services) -> list[BaseRoute]:
+    async def advice_endpoint(request: Request) -> Response:
+        stadium_id = request.query_params.get("stadiumId")
+        if not stadium_id:
+            raise InvalidReading("query parameter stadiumId is required", field="stadiumId")
+        document = await run_in_threadpool(advice_document, services, stadium_id)
+        body = _encoder.encode(document)
+        return Response(body, media_type="application/json")
+
+    return [Route("/api/flow/advice", advice_endpoint, methods=["GET"])]
