@@ -29,12 +29,12 @@ SURGE_BASELINE_MINUTES = (12.0, 2.5)  # the gate's arrivals from 12 to 2.5 minut
 SURGE_MIN_RATIO = 1.8  # the last two readings' arrivals at least 1.8x those on average...
 SURGE_MIN_EACH_RATIO = 1.5  # ...each of them 1.5x (a one-off jump of the queue is no surge)...
 SURGE_MIN_Z = 3.5  # ...and 3.5 robust deviations above them
-SURGE_FLOOR_FANS_PER_MIN = 10.0  # a trickle becoming a few fans is no stampede risk
+SURGE_FLOOR_FANS_PER_MIN = 15.0  # a trickle becoming a few fans is no stampede risk
 
 DROP_REFERENCE_MINUTES = (12.0, 1.5)
-DROP_MAX_RATIO = 0.4  # fewer than 40% of the fans the turnstiles just passed...
-DROP_POISSON_SIGMAS = 4.0  # ...and far below what counting noise explains
-DROP_MIN_QUEUE = 10
+DROP_MIN_SHARE = 0.5  # at least half the fans the turnstiles just passed, or can, are gone...
+DROP_MIN_Z = 3.0  # ...far below what counting noise explains (Poisson deviations)...
+DROP_MIN_QUEUE = 10  # ...while fans wait and the queue is not draining
 
 STUCK_MIN_QUEUE = 3
 STUCK_RUN_LONG_QUEUE = 3  # identical reports in a row when the queue is >= 10
@@ -93,28 +93,29 @@ def surge_score(points: Sequence[WindowPoint]) -> RuleScore:
 
 
 def throughput_drop_score(points: Sequence[WindowPoint]) -> RuleScore:
+    """Fans waiting, the queue not draining, and the turnstiles passing far fewer fans
+    than this gate just did or can do (its recent median, or the best of its hour)."""
     last = points[-1]
     now = last.ts
-    counts = [(p.ts, float(p.per_minute_count)) for p in points[:-1]]
-    reference = _between(counts, now, *DROP_REFERENCE_MINUTES)
-    if len(reference) < 3 or last.queue_length < DROP_MIN_QUEUE:
+    earlier = points[:-1]
+    counts = [(p.ts, float(p.per_minute_count)) for p in earlier]
+    recent = _between(counts, now, *DROP_REFERENCE_MINUTES)
+    if len(recent) < 3 or last.queue_length < DROP_MIN_QUEUE:
         return RuleScore("throughput_drop", 0.0, "no reference or nobody waiting")
-    capacity = statistics.median(reference)
-    if capacity <= 0:
-        return RuleScore("throughput_drop", 0.0, "no throughput to drop from")
+    hour = sorted(c for _, c in counts[:-1]) or [0.0]
+    capable = hour[int(0.75 * (len(hour) - 1))]  # the hour's upper quartile: what it can do
+    reference = max(statistics.median(recent), capable)
+    previous = earlier[-1]
+    if reference <= 0 or last.queue_length < previous.queue_length:
+        return RuleScore("throughput_drop", 0.0, "queue draining")
     count = float(last.per_minute_count)
-    limit = min(DROP_MAX_RATIO * capacity, capacity - DROP_POISSON_SIGMAS * math.sqrt(capacity))
-    if limit <= 0:
-        return RuleScore("throughput_drop", 0.0, "too few fans to tell a drop from noise")
-    # 3 at the limit, 6 when nothing passes at all.
-    if count <= limit:
-        score = ALARM * (1.0 + (limit - count) / limit)
-    else:
-        score = ALARM * max(0.0, (capacity - count) / (capacity - limit))
+    drop = 1.0 - count / reference
+    z = (reference - count) / math.sqrt(max(reference, 1.0))
+    score = ALARM * min(drop / DROP_MIN_SHARE, z / DROP_MIN_Z)
     return RuleScore(
         "throughput_drop",
-        min(score, 2 * ALARM),
-        f"{count:.0f} fans/min through, usually {capacity:.0f}, {last.queue_length} waiting",
+        max(0.0, min(score, 2 * ALARM)),
+        f"{count:.0f} fans/min through, can do {reference:.0f}, {last.queue_length} waiting",
     )
 
 
@@ -148,10 +149,10 @@ def score_rules(points: Sequence[WindowPoint]) -> list[RuleScore]:
     return [rule(points) for rule in RULES]
 
 
-END_BELOW = 1.5
+END_BELOW = 2.0
 """An active alarm ends once its own score falls below this (hysteresis: no flapping)."""
 UNUSUAL = "unusual"  # the multivariate score's kind, for what the rules miss
-UNUSUAL_ALARM = 8.0
+UNUSUAL_ALARM = 12.0
 """The multivariate score raises an alarm of its own only far past 3: on a match day
 the rules explain the common incidents, and the score alone also reacts to the normal
 ramp of arrivals; it still shows in ``anomalyScore``."""
