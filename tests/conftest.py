@@ -8,6 +8,9 @@ from stadiumflow.domain.readings import Reading
 
 BASE_TS = datetime(2025, 7, 14, 17, 0, tzinfo=UTC)
 
+# Locust's load file is run by locust, not collected: importing it monkey-patches gevent.
+collect_ignore = ["locustfile.py"]
+
 
 def reading(
     gate: str = "G1",

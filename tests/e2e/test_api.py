@@ -107,7 +107,12 @@ def test_health_readiness_and_docs(server):
     assert httpx.get(f"{server.url}/docs/static/swagger-ui-bundle.js").status_code == 200
 
 
-def test_sigterm_stops_cleanly(server):
+def test_sigterm_stops_server_and_worker_cleanly(server):
+    def worker_beating() -> bool:
+        worker = httpx.get(f"{server.url}/readyz").json()["worker"]
+        return worker["mode"] == "process" and worker.get("heartbeatFresh") is True
+
+    wait_until(worker_beating)
     assert server.terminate() == 0
     log = server.log()
     assert "worker stopped" in log and "stopped cleanly" in log

@@ -85,7 +85,7 @@ def test_a_separate_worker_process_does_the_processing(start_server, tmp_path):
     server = start_server("--no-worker")
     httpx.post(f"{server.url}/api/flow/ingest", json=[wire("G1", m) for m in range(5)])
     ready = httpx.get(f"{server.url}/readyz").json()
-    assert ready["queue"]["readings"] == 5 and ready["worker"]["inProcess"] is False
+    assert ready["queue"]["readings"] == 5 and ready["worker"]["mode"] == "none"
     worker, _ = start_process(["worker"], server.data_dir, "worker")
     try:
         wait_until(lambda: history_count(server, "AGADIR", "G1") == 5, timeout=20)

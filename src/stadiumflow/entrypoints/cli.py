@@ -13,6 +13,7 @@ from pathlib import Path
 
 from stadiumflow.config import Settings
 from stadiumflow.entrypoints import cli_ml, cli_sim
+from stadiumflow.entrypoints.report import add_report_command
 
 log = logging.getLogger("stadiumflow")
 BACKENDS = ("sqlite", "memory", "azure")
@@ -28,11 +29,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from stadiumflow.entrypoints.logs import configure_logging
+
+    configure_logging(settings.log_level)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -62,7 +61,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _configure_logging(settings)
     services = bootstrap(settings)
-    app = create_app(services, run_worker=not args.no_worker)
+    app = create_app(services, worker_mode="none" if args.no_worker else args.worker)
     log.info(
         "serving on http://%s:%d (data in %s, backend %s)",
         args.host,
@@ -79,6 +78,7 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=False,
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=10,
+        log_config=None,  # our JSON logs, uvicorn's lines included
     )
     _GracefulServer(config).run()
     log.info("stopped cleanly")
@@ -94,7 +94,9 @@ def _worker(args: argparse.Namespace) -> int:
     if args.nice:
         os.nice(args.nice)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    run_worker_process(bootstrap(settings), heartbeat_dir=settings.data_dir)
+    run_worker_process(
+        bootstrap(settings), heartbeat_dir=settings.data_dir, parent_pid=args.parent_pid
+    )
     return 0
 
 
@@ -109,7 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--data-dir", type=Path, help="SQLite files here (default ./.stadiumflow)")
     serve.add_argument(
-        "--no-worker", action="store_true", help="ingest and status only; run `worker` apart"
+        "--worker",
+        choices=("process", "thread", "none"),
+        default="process",
+        help="the worker as a supervised child process (default), a thread, or none",
+    )
+    serve.add_argument(
+        "--no-worker", action="store_true", help="same as --worker none: run `worker` apart"
     )
     serve.add_argument(
         "--backend", choices=BACKENDS, help="default: $STADIUMFLOW_BACKEND, else sqlite"
@@ -124,10 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument(
         "--nice", type=int, default=0, help="lower the worker's CPU priority by this much"
     )
+    worker.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     worker.set_defaults(handler=_worker)
 
     cli_sim.add_commands(sub)
     cli_ml.add_commands(sub)
+    add_report_command(sub)
     return parser
 
 

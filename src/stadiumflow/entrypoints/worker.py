@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -35,9 +36,16 @@ def _scorer_health(services: Services) -> dict[str, object]:
 class Worker:
     """Consumes until stopped. ``wake()`` cuts the idle sleep short (in-process ingest)."""
 
-    def __init__(self, services: Services, *, heartbeat_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        heartbeat_dir: Path | None = None,
+        parent_pid: int | None = None,
+    ) -> None:
         self._services = services
         self._heartbeat_dir = heartbeat_dir
+        self._parent_pid = parent_pid
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -96,9 +104,13 @@ class Worker:
                 log.exception("worker could not claim or ack; retrying")
                 handled = 0
                 self._stop.wait(1.0)
-            if self._heartbeat_dir is not None and time.monotonic() >= next_beat:
+            if time.monotonic() >= next_beat:
                 next_beat = time.monotonic() + HEARTBEAT_EVERY_SECONDS
-                self._beat()
+                if self._parent_pid is not None and os.getppid() != self._parent_pid:
+                    log.error("the serving process %d is gone: stopping", self._parent_pid)
+                    break
+                if self._heartbeat_dir is not None:
+                    self._beat()
             if handled:
                 idle = settings.worker_idle_poll_seconds
                 continue
@@ -122,9 +134,15 @@ class Worker:
         return self._thread is not None and self._thread.is_alive()
 
 
-def run_worker_process(services: Services, *, heartbeat_dir: Path | None = None) -> None:
-    """Run the worker in the foreground until SIGTERM or SIGINT, finishing the batch."""
-    worker = Worker(services, heartbeat_dir=heartbeat_dir)
+def run_worker_process(
+    services: Services, *, heartbeat_dir: Path | None = None, parent_pid: int | None = None
+) -> None:
+    """Run the worker in the foreground until SIGTERM or SIGINT, finishing the batch.
+
+    With ``parent_pid`` (a worker started by ``serve``) it also stops when that process
+    is gone, even killed with -9: an orphaned worker must not live on.
+    """
+    worker = Worker(services, heartbeat_dir=heartbeat_dir, parent_pid=parent_pid)
 
     def _stop(signum: int, frame: FrameType | None) -> None:
         log.info("signal %d: stopping after the current batch", signum)

@@ -71,6 +71,8 @@ class WorkerProcess:
             s.backend,
             "--nice",
             str(self._nice),
+            "--parent-pid",
+            str(os.getpid()),
         ]
 
     def start(self) -> None:

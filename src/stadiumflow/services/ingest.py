@@ -25,13 +25,20 @@ def check_not_future(readings: Sequence[Reading], clock: Clock, *, indexed: bool
             )
 
 
-def ingest(readings: Sequence[Reading], *, queue: InflowQueue, clock: Clock, indexed: bool) -> int:
+def admit(readings: Sequence[Reading], *, clock: Clock, indexed: bool) -> None:
+    """The checks of the service itself, after the wire schema: raises InvalidReading."""
+    if not readings:
+        raise InvalidReading("at least one reading is required", index=None)
+    check_not_future(readings, clock, indexed=indexed)
+
+
+def ingest(
+    readings: Sequence[Reading], *, queue: InflowQueue, clock: Clock, indexed: bool
+) -> int:
     """Validate event times, then enqueue durably. Returns the number accepted.
 
     Nothing of a request with any invalid reading is enqueued.
     """
-    if not readings:
-        raise InvalidReading("at least one reading is required", index=None)
-    check_not_future(readings, clock, indexed=indexed)
+    admit(readings, clock=clock, indexed=indexed)
     queue.enqueue(readings)
     return len(readings)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from stadiumflow.domain.advice import LayoutLookup, no_layout
-from stadiumflow.domain.anomaly import RuleScore, judge, score_rules
+from stadiumflow.domain.anomaly import RuleScore, Verdict, judge, score_rules
 from stadiumflow.domain.classify import classify_wait
 from stadiumflow.domain.events import ControlEvent, status_changes
 from stadiumflow.domain.features import compute_features
@@ -49,6 +49,7 @@ class _Pending:
     late: bool
     rules: list[RuleScore] = field(default_factory=list)
     interval: float = 60.0
+    scored: bool = False  # anomalies judged on this reading (a gate's newest in the batch)
 
 
 def _by_gate(readings: Iterable[Reading]) -> dict[GateKey, list[Reading]]:
@@ -71,6 +72,7 @@ def _place(
     for gate, group in groups.items():
         window = windows.setdefault(gate, GateWindow())
         seen: set[float] = set()
+        newest: _Pending | None = None
         for reading in group:
             point = WindowPoint.of(reading)
             if point.ts in seen:
@@ -82,15 +84,21 @@ def _place(
                 duplicates += 1
                 continue
             late = placement is Placement.LATE
-            known = window.upto(point.ts) if late else list(window.points)
-            known = known or [point]
-            rows.append(compute_features(known))
+            known = window.upto(point.ts) if late else window.points
+            rows.append(compute_features(known or [point]))
             item = _Pending(reading, late)
             if not late:
-                item.rules = score_rules(known)
-                item.interval = observed_interval([p.ts for p in known[-11:]])
-                shingles.append(known)
+                newest = item
             pending.append(item)
+        if newest is not None:
+            # Anomalies are judged on the gate's newest reading of the batch only: live,
+            # a batch holds one reading per gate; after a backlog, judging every minute
+            # of it again would cost more than the status it changes.
+            known = list(window.points)
+            newest.scored = True
+            newest.rules = score_rules(known)
+            newest.interval = observed_interval([p.ts for p in known[-11:]])
+            shingles.append(known)
     return pending, rows, shingles, duplicates
 
 
@@ -115,7 +123,11 @@ def _statuses(
             continue
         before = current.get(r.gate)
         active = before.anomaly_kind if before is not None and before.anomaly else None
-        verdict = judge(item.rules, next(scores), active)
+        if item.scored:
+            verdict = judge(item.rules, next(scores), active)
+        else:  # an older reading of the same batch: the gate's alarm state carries over
+            carried = before.anomaly_score if before is not None else 0.0
+            verdict = Verdict(active, carried, "")
         done = ProcessedReading(
             r,
             estimate,
@@ -128,7 +140,8 @@ def _statuses(
         since: datetime | None = r.ts
         if before is not None and verdict.kind is not None and verdict.kind == active:
             since = before.anomaly_since or r.ts
-        status = GateStatus.from_processed(done, anomaly_since=since, report_interval=item.interval)
+        interval = item.interval if item.scored or before is None else before.report_interval
+        status = GateStatus.from_processed(done, anomaly_since=since, report_interval=interval)
         if before is not None:
             status = _keep_advice(before, status)
         events += status_changes(before, status)

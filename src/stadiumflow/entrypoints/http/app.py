@@ -1,29 +1,36 @@
-"""The Starlette application: routes, lifespan (worker thread), error mapping."""
+"""The Starlette application: routes, lifespan (the worker), error mapping."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from stadiumflow.bootstrap import Services
-from stadiumflow.domain.errors import InvalidReading
-from stadiumflow.entrypoints.http import docs
+from stadiumflow.domain.errors import InvalidReading, StorageUnavailable
+from stadiumflow.entrypoints.http import advice, dashboard, docs
 from stadiumflow.entrypoints.http.errors import EXCEPTION_HANDLERS, error_response
+from stadiumflow.entrypoints.http.event_stream import EventStreams
+from stadiumflow.entrypoints.http.group_commit import GroupCommit
+from stadiumflow.entrypoints.http.metrics import Metrics
+from stadiumflow.entrypoints.http.middleware import RequestContextMiddleware
 from stadiumflow.entrypoints.wire import (
     _ID_FULL,
     MAX_BODY_BYTES,
     AcceptedOut,
     HistoryOut,
+    TooManyReadings,
     decode_ingest,
     format_ts,
     history_item_out,
@@ -31,7 +38,12 @@ from stadiumflow.entrypoints.wire import (
     status_out,
 )
 from stadiumflow.entrypoints.worker import Worker
-from stadiumflow.services.ingest import ingest
+from stadiumflow.entrypoints.worker_process import (
+    STALE_AFTER_SECONDS,
+    WorkerProcess,
+    read_heartbeat,
+)
+from stadiumflow.services.ingest import admit
 from stadiumflow.services.query import gate_history, list_stadiums, stadium_status
 
 log = logging.getLogger(__name__)
@@ -68,6 +80,41 @@ def _is_json(content_type: str | None) -> bool:
     return content_type.split(";", 1)[0].strip().lower() == "application/json"
 
 
+def _worker_health(
+    worker: Worker | None,
+    child: WorkerProcess | None,
+    stats: Callable[[], dict[str, Any]],
+) -> tuple[dict[str, Any], bool]:
+    """What /readyz says of the worker, and whether it is healthy."""
+    if worker is not None:
+        return {"mode": "thread", "alive": worker.alive, **stats()}, worker.alive
+    if child is not None:
+        beat = stats()
+        fresh = bool(beat) and float(beat.get("ageSeconds", 1e9)) < STALE_AFTER_SECONDS
+        body = {
+            "mode": "process",
+            "alive": child.alive,
+            "pid": child.pid,
+            "restarts": child.restarts,
+            "heartbeatFresh": fresh,
+            **beat,
+        }
+        # A worker still starting (no heartbeat yet) is alive, not unhealthy.
+        return body, child.alive
+    return {"mode": "none", "alive": None}, True
+
+
+def _scorer_health(services: Services) -> dict[str, Any]:
+    scorer = services.scorer
+    health = getattr(scorer, "health", None)
+    return {
+        "name": scorer.name,
+        "fallback": scorer.is_fallback,
+        "configuredEndpoint": services.settings.sagemaker_endpoint_name,
+        **(health() if health is not None else {}),
+    }
+
+
 def _identifier(request: Request, name: str) -> str:
     value = request.query_params.get(name)
     if value is None or value == "":
@@ -94,27 +141,67 @@ def _timestamp(request: Request, name: str) -> datetime | None:
     return ts
 
 
-def create_app(services: Services, *, run_worker: bool = True) -> Starlette:
-    """The HTTP API over ``services``; with ``run_worker`` a worker thread runs in-process."""
-    worker = Worker(services) if run_worker else None
+WorkerMode = Literal["process", "thread", "none"]
+
+
+def create_app(
+    services: Services, *, run_worker: bool = True, worker_mode: WorkerMode | None = None
+) -> Starlette:
+    """The HTTP API over ``services``, with its worker.
+
+    ``worker_mode``: "process" (a supervised, niced child process on the same data: the
+    default of ``serve``), "thread" (in this process: for the memory backend and tests),
+    or "none" (run ``stadiumflow worker`` apart). ``run_worker=False`` means "none".
+    """
+    mode: WorkerMode = worker_mode or ("thread" if run_worker else "none")
+    if services.settings.backend == "memory" and mode == "process":
+        mode = "thread"  # a child process cannot see this process's memory
+    worker = Worker(services) if mode == "thread" else None
+    child = WorkerProcess(services.settings) if mode == "process" else None
     started = time.time()
+
+    def worker_stats() -> dict[str, Any]:
+        if child is not None:
+            return read_heartbeat(services.settings.data_dir) or {}
+        return services.consumer_stats.snapshot()
+
+    metrics = Metrics(services, worker_stats=worker_stats)
+    streams = EventStreams(services, on_clients=metrics.stream_clients.set)
+    group = GroupCommit(services.queue)
 
     async def ingest_endpoint(request: Request) -> Response:
         if not _is_json(request.headers.get("content-type")):
+            metrics.reject("unsupported_media_type")
             return error_response(
                 415, "unsupported_media_type", "Content-Type must be application/json"
             )
         try:
             body = await _read_body(request)
         except _BodyTooLarge:
+            metrics.reject("body_too_large")
             return error_response(
                 413, "body_too_large", f"body is larger than {MAX_BODY_BYTES} bytes"
             )
-        readings, is_array = decode_ingest(body)
-        accepted = ingest(readings, queue=services.queue, clock=services.clock, indexed=is_array)
+        try:
+            readings, is_array = decode_ingest(body)
+            admit(readings, clock=services.clock, indexed=is_array)
+            await group.enqueue(readings)  # durable when this returns
+        except TooManyReadings:
+            metrics.reject("too_many_readings")
+            raise
+        except InvalidReading:
+            metrics.reject("invalid_reading")
+            raise
+        except StorageUnavailable:
+            metrics.reject("unavailable")
+            raise
+        metrics.accept(len(readings))
         if worker is not None:
             worker.wake()
-        return _json(AcceptedOut(accepted), status=202)
+        return _json(AcceptedOut(len(readings)), status=202)
+
+    async def events_endpoint(request: Request) -> StreamingResponse:
+        return await streams.endpoint(request, _identifier(request, "stadiumId"))
 
     async def status_endpoint(request: Request) -> Response:
         stadium_id = _identifier(request, "stadiumId")
@@ -159,7 +246,7 @@ def create_app(services: Services, *, run_worker: bool = True) -> Starlette:
             log.exception("readiness: queue unreachable")
             return error_response(503, "unavailable", "queue unreachable")
         now = time.time()
-        worker_ok = worker is None or worker.alive
+        worker_body, worker_ok = _worker_health(worker, child, worker_stats)
         body = {
             "status": "ready" if worker_ok else "degraded",
             "uptimeSeconds": round(now - started, 1),
@@ -179,21 +266,35 @@ def create_app(services: Services, *, run_worker: bool = True) -> Starlette:
                 "fallback": services.model.is_fallback,
                 "fallbackReason": getattr(services.model, "reason", None),
             },
-            "worker": {
-                "inProcess": worker is not None,
-                "alive": worker.alive if worker is not None else None,
-                **services.consumer_stats.snapshot(),
-            },
+            "anomalyScorer": _scorer_health(services),
+            "worker": worker_body,
+            "ingest": {"commits": group.commits, "requests": group.requests},
         }
         return _json(body, status=200 if worker_ok else 503)
 
+    async def supervise(process: WorkerProcess) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            process.check()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        supervisor = None
         if worker is not None:
             worker.start_thread()
+        if child is not None:
+            services.settings.data_dir.mkdir(parents=True, exist_ok=True)
+            child.start()
+            supervisor = asyncio.create_task(supervise(child))
+        streams.hook_signals()
         try:
             yield
         finally:
+            streams.close()
+            if supervisor is not None:
+                supervisor.cancel()
+            if child is not None:
+                await asyncio.to_thread(child.stop)
             if worker is not None:
                 worker.stop()
             services.close()
@@ -205,10 +306,17 @@ def create_app(services: Services, *, run_worker: bool = True) -> Starlette:
         Route("/api/flow/history", history_endpoint, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/api/flow/events", events_endpoint, methods=["GET"]),
+        Route("/metrics", metrics.endpoint, methods=["GET"]),
+        *advice.routes(services),
+        *dashboard.routes(),
         *docs.routes(),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
+        middleware=[Middleware(RequestContextMiddleware, count_request=metrics.count_request)],
     )
+    app.state.metrics = metrics
+    return app

@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 from stadiumflow import __version__
+from stadiumflow.entrypoints.http.event_stream import MAX_BACKLOG, ControlEventOut
 from stadiumflow.entrypoints.wire import (
     MAX_READINGS_PER_REQUEST,
     AcceptedOut,
@@ -46,12 +47,32 @@ def _query(name: str, description: str, *, required: bool, **schema: Any) -> dic
 
 _ID = {"minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}
 
+_EVENTS_DESCRIPTION = """Messages, each with `event:` and one line of JSON `data:`:
+
+- `state_changed`, `anomaly_started`, `anomaly_ended`, `advice_changed`: a control event
+  (ControlEventOut), with `id:` = its position in the feed, so a reconnecting client
+  resumes with `Last-Event-ID` and misses nothing;
+- `ready`: sent once the backlog is out; its `id:` is the position the stream follows from;
+- `status`: the stadium's status document, whenever it changed (checked every second) and
+  at least every 10 s;
+- `bye`: the server is stopping; the client reconnects.
+
+Comment lines (`: keep-alive`) are sent when the stream is otherwise idle for 15 s."""
+
 
 @cache
 def openapi_document() -> dict[str, Any]:
-    (ingest_schema, status_schema, stadiums_schema, history_schema, accepted, _), comps = (
+    (ingest_schema, status_schema, stadiums_schema, history_schema, accepted, _, event), comps = (
         msgspec.json.schema_components(
-            [ReadingIn | ReadingsIn, StatusOut, StadiumsOut, HistoryOut, AcceptedOut, ErrorOut],
+            [
+                ReadingIn | ReadingsIn,
+                StatusOut,
+                StadiumsOut,
+                HistoryOut,
+                AcceptedOut,
+                ErrorOut,
+                ControlEventOut,
+            ],
             ref_template=_REF,
         )
     )
@@ -131,6 +152,71 @@ def openapi_document() -> dict[str, Any]:
                         "200": _json(history_schema, "A page; `next` is the cursor or null"),
                         "400": _error("Bad parameter"),
                         "404": _error("Unknown stadium or gate"),
+                    },
+                }
+            },
+            "/api/flow/events": {
+                "get": {
+                    "summary": "Control feed and live statuses of a stadium (Server-Sent Events)",
+                    "description": _EVENTS_DESCRIPTION,
+                    "operationId": "events",
+                    "parameters": [
+                        _query("stadiumId", "Stadium", required=True, **_ID),
+                        {
+                            "name": "Last-Event-ID",
+                            "in": "header",
+                            "required": False,
+                            "description": "Resume after this event id (EventSource sends it"
+                            " on reconnect); without it the stream starts at the newest event",
+                            "schema": {"type": "integer", "minimum": 0},
+                        },
+                        {
+                            "name": "lastEventId",
+                            "in": "query",
+                            "required": False,
+                            "description": "Same as the Last-Event-ID header",
+                            "schema": {"type": "integer", "minimum": 0},
+                        },
+                        {
+                            "name": "backlog",
+                            "in": "query",
+                            "required": False,
+                            "description": "Without Last-Event-ID: how many recent events to"
+                            " send first",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 0,
+                                "maximum": MAX_BACKLOG,
+                                "default": 20,
+                            },
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "An endless text/event-stream. The `data` of"
+                            " control-event messages is a ControlEventOut; of `status`"
+                            " messages, the same document as GET /api/flow/status.",
+                            "content": {
+                                "text/event-stream": {
+                                    "schema": {"type": "string"},
+                                    "x-event-data": {"control": event, "status": status_schema},
+                                }
+                            },
+                        },
+                        "400": _error("Missing or malformed stadiumId or Last-Event-ID"),
+                    },
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "summary": "Prometheus metrics (text exposition format)",
+                    "operationId": "metrics",
+                    "responses": {
+                        "200": {
+                            "description": "Ingest accepted/rejected, queue depth, processing"
+                            " lag, model fallback, active anomalies, HTTP requests",
+                            "content": {"text/plain": {"schema": {"type": "string"}}},
+                        }
                     },
                 }
             },
