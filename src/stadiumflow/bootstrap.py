@@ -13,7 +13,7 @@ from stadiumflow.domain.advice import LayoutLookup, no_layout
 from stadiumflow.domain.errors import ModelUnavailable
 from stadiumflow.domain.multivariate import LocalRobustScorer
 from stadiumflow.domain.queueing import QueueingWaitModel
-from stadiumflow.ports import AnomalyScorer, GateStore, InflowQueue, WaitModel
+from stadiumflow.ports import AnomalyScorer, GateStore, InflowQueue, ModelStore, WaitModel
 from stadiumflow.services.consume import ConsumerStats
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,36 @@ def build_scorer(settings: Settings) -> AnomalyScorer:
     return SageMakerRcfScorer(endpoint, client)
 
 
+def build_model_store(settings: Settings) -> ModelStore | None:
+    """Where new model versions are published: ml-models on Azure, a folder otherwise."""
+    if settings.backend == "azure":
+        from stadiumflow.adapters.azure_blob import AzureBlobModelStore
+
+        if not settings.azure_storage_connection:
+            return None
+        store = AzureBlobModelStore.from_connection_string(
+            settings.azure_storage_connection, settings.blob_container_models
+        )
+        store.create()
+        return store
+    if settings.backend == "sqlite":
+        from stadiumflow.adapters.model_folder import FolderModelStore
+
+        return FolderModelStore(settings.data_dir / "models")
+    return None
+
+
+def follow_model_store(settings: Settings, initial: WaitModel) -> WaitModel:
+    """The initial model, swapped for the store's newest version when one appears."""
+    store = build_model_store(settings)
+    if store is None:
+        return initial
+    from stadiumflow.adapters.model_reload import StoreFollowingWaitModel
+    from stadiumflow.adapters.onnx_model import OnnxWaitModel
+
+    return StoreFollowingWaitModel(store, OnnxWaitModel.from_files, initial)
+
+
 def bootstrap(
     settings: Settings,
     *,
@@ -130,7 +160,9 @@ def bootstrap(
         queue = queue or built_queue
         store = store or built_store
     if model is None:
-        model = load_wait_model(settings.model_dir or shipped_model_dir())
+        model = follow_model_store(
+            settings, load_wait_model(settings.model_dir or shipped_model_dir())
+        )
     log.info("wait model: %s (%s)", model.name, model.version)
     from stadiumflow.layouts.catalog import LayoutCatalog
 

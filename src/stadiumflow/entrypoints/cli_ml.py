@@ -113,7 +113,37 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _publish(args: argparse.Namespace) -> int:
+    from stadiumflow.adapters.onnx_model import METADATA_FILE, MODEL_FILE, OnnxWaitModel
+    from stadiumflow.bootstrap import build_model_store
+    from stadiumflow.config import Settings
+
+    overrides: dict[str, Any] = {}
+    if args.data_dir is not None:
+        overrides["data_dir"] = args.data_dir
+    if args.backend:
+        overrides["backend"] = args.backend
+    settings = Settings(**overrides)
+    store = build_model_store(settings)
+    if store is None:
+        print(f"the {settings.backend} backend has no model store", file=sys.stderr)
+        return 2
+    files = {name: (args.model_dir / name).read_bytes() for name in (MODEL_FILE, METADATA_FILE)}
+    version = OnnxWaitModel.from_files(files).version  # refuses a model this code cannot use
+    store.save(version, files)
+    print(f"published {version}; running workers switch to it within a minute")
+    return 0
+
+
 def add_commands(sub: Any) -> None:
+    publish = sub.add_parser(
+        "publish-model", help="publish a trained model to the model store (folder or ml-models)"
+    )
+    publish.add_argument("--model-dir", type=Path, default=shipped_model_dir())
+    publish.add_argument("--data-dir", type=Path, default=None)
+    publish.add_argument("--backend", choices=("sqlite", "azure"), default=None)
+    publish.set_defaults(handler=_publish)
+
     train = sub.add_parser("train", help="train the wait model on generate-data output")
     train.add_argument("--data", type=Path, default=Path("data/training.csv"))
     train.add_argument("--out", type=Path, default=shipped_model_dir())

@@ -89,6 +89,9 @@ class Worker:
                     log.exception(
                         "silent-gate watchdog failed; retrying in %.0f s", WATCHDOG_EVERY_SECONDS
                     )
+            reload = getattr(s.model, "maybe_reload", None)
+            if reload is not None:
+                reload()  # cheap: looks at the model store once a minute
             try:
                 handled = consume_once(
                     s.queue,
