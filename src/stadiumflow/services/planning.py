@@ -62,13 +62,24 @@ def plan_stadiums(
     """Statuses whose advice changed, and the events to publish, for each stadium."""
     changed: dict[GateKey, GateStatus] = {}
     events: list[ControlEvent] = []
-    for stadium in sorted(stadiums):
-        gates = {g: s for g, s in current.items() if g[0] == stadium}
-        missing = [g for g in gates if g not in windows]
-        known = {**(session.load_windows(missing) if missing else {}), **windows}
+    wanted = set(stadiums)
+    by_stadium: dict[str, dict[GateKey, GateStatus]] = {s: {} for s in wanted}
+    for key, status in current.items():  # one pass, not one per stadium
+        if key[0] in wanted:
+            by_stadium[key[0]][key] = status
+    before_by_stadium: dict[str, list[GateStatus]] = {s: [] for s in wanted}
+    for key, status in previous.items():
+        if key[0] in wanted:
+            before_by_stadium[key[0]].append(status)
+    missing = [g for gates in by_stadium.values() for g in gates if g not in windows]
+    loaded = session.load_windows(missing) if missing else {}
+    for stadium in sorted(wanted):
+        gates = by_stadium[stadium]
+        if not gates:
+            continue
         advice = plan_stadium(
             {g[1]: s for g, s in gates.items()},
-            {g[1]: w for g, w in known.items() if g in gates},
+            {g[1]: w for g in gates if (w := windows.get(g) or loaded.get(g)) is not None},
             layouts,
         )
         now = max(s.ts for s in gates.values())
@@ -81,8 +92,7 @@ def plan_stadiums(
                 events.append(
                     ControlEvent(EventKind.ADVICE_CHANGED, *key, status.ts, {"advice": new})
                 )
-        before = [s for g, s in previous.items() if g[0] == stadium]
-        events += _lane_events(stadium, now, before, gates.values())
+        events += _lane_events(stadium, now, before_by_stadium[stadium], gates.values())
     return changed, events
 
 

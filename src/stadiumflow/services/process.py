@@ -162,11 +162,13 @@ def _silence(
     session: GateStoreSession, current: dict[GateKey, GateStatus], stadiums: set[str]
 ) -> list[GateStatus]:
     """Gates of the batch's stadiums that fell silent in event time."""
+    by_stadium: dict[str, list[GateStatus]] = defaultdict(list)
+    for key, status in current.items():  # one pass, not one per stadium
+        if key[0] in stadiums:
+            by_stadium[key[0]].append(status)
     found: list[GateStatus] = []
-    for stadium in stadiums:
-        gates = [s for g, s in current.items() if g[0] == stadium]
-        if gates:
-            found += silent_statuses(gates, stadium_clock(gates))
+    for gates in by_stadium.values():
+        found += silent_statuses(gates, stadium_clock(gates))
     return found
 
 
