@@ -135,9 +135,14 @@ class GateStore(Protocol):
 
 
 class WaitModel(Protocol):
-    name: str
-    version: str
-    is_fallback: bool
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def is_fallback(self) -> bool: ...
 
     def predict(self, rows: Sequence[Sequence[float]]) -> list[WaitEstimate]:
         """One estimate per feature row, computed in one batch."""
