@@ -1,6 +1,6 @@
 """Train the wait model: the same as ``stadiumflow train`` (the original's instruction).
 
-    python scripts/train_model.py --data data/training.csv [--out DIR] [--seed 7]
+python scripts/train_model.py --data data/training.csv [--out DIR] [--seed 7]
 """
 
 from __future__ import annotations

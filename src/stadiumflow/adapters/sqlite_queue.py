@@ -75,8 +75,7 @@ class SqliteQueue:
         try:
             with self._db.transaction() as conn:
                 conn.executemany(
-                    "INSERT INTO inflow (payload, n, enqueued_at, visible_at)"
-                    " VALUES (?, ?, ?, ?)",
+                    "INSERT INTO inflow (payload, n, enqueued_at, visible_at) VALUES (?, ?, ?, ?)",
                     rows,
                 )
         except sqlite3.OperationalError as exc:

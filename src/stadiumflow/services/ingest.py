@@ -32,9 +32,7 @@ def admit(readings: Sequence[Reading], *, clock: Clock, indexed: bool) -> None:
     check_not_future(readings, clock, indexed=indexed)
 
 
-def ingest(
-    readings: Sequence[Reading], *, queue: InflowQueue, clock: Clock, indexed: bool
-) -> int:
+def ingest(readings: Sequence[Reading], *, queue: InflowQueue, clock: Clock, indexed: bool) -> int:
     """Validate event times, then enqueue durably. Returns the number accepted.
 
     Nothing of a request with any invalid reading is enqueued.
