@@ -41,7 +41,8 @@ def where_to_look(base: str, stadiums: Sequence[str]) -> list[str]:
     if stadiums:
         lines.append(f"  dashboard          {base}/?stadium={stadiums[0]}   <- start here")
     lines += [f"  status {name:<11} {base}/api/flow/status?stadiumId={name}" for name in stadiums]
-    lines.append(f"  control feed       {base}/api/flow/events?stadiumId={stadiums[0]}")
+    if stadiums:
+        lines.append(f"  control feed       {base}/api/flow/events?stadiumId={stadiums[0]}")
     lines.append(f"  metrics            {base}/metrics")
     lines.append(f"  API docs           {base}/docs")
     return lines
