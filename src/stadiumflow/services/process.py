@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from stadiumflow.domain.advice import LayoutLookup, no_layout
 from stadiumflow.domain.anomaly import RuleScore, Verdict, judge, score_rules
@@ -172,6 +172,36 @@ def _silence(
     return found
 
 
+PLAN_EVERY = timedelta(minutes=1)
+
+
+def _due_for_planning(
+    previous: dict[GateKey, GateStatus], current: dict[GateKey, GateStatus], stadiums: set[str]
+) -> set[str]:
+    """Stadiums whose advice may need to change: a gate changed state, or the stadium's
+    event time entered a new minute. Advice is steady by design, and a stadium's readings
+    of one minute arrive spread over many batches: planning on each would repeat the same
+    answer (it was most of the worker's time under load)."""
+    due: set[str] = set()
+    newest_before: dict[str, datetime] = {}
+    newest_now: dict[str, datetime] = {}
+    for key, status in current.items():
+        if key[0] not in stadiums:
+            continue
+        old = previous.get(key)
+        if old is None or old.state is not status.state or old.anomaly != status.anomaly:
+            due.add(key[0])
+        if key[0] not in newest_now or status.ts > newest_now[key[0]]:
+            newest_now[key[0]] = status.ts
+        if old is not None and (key[0] not in newest_before or old.ts > newest_before[key[0]]):
+            newest_before[key[0]] = old.ts
+    for stadium, now in newest_now.items():
+        before = newest_before.get(stadium)
+        if before is None or now - before >= PLAN_EVERY or now.minute != before.minute:
+            due.add(stadium)
+    return due
+
+
 def process_batch(
     readings: Iterable[Reading],
     *,
@@ -205,7 +235,12 @@ def process_batch(
             changed[silent.gate] = silent
             current[silent.gate] = silent
         advised, advice_events = plan_stadiums(
-            session, previous, current, windows, stadiums, layouts
+            session,
+            previous,
+            current,
+            windows,
+            _due_for_planning(previous, current, stadiums),
+            layouts,
         )
         changed.update(advised)
         events += advice_events
