@@ -30,6 +30,7 @@ from tests.azure.azurite import start_azurite, unique_name  # noqa: E402
 from tests.azure.backends import azure_settings  # noqa: E402
 
 from stadiumflow.adapters.azure_storage import build_azure_storage  # noqa: E402
+from stadiumflow.config import Settings  # noqa: E402
 from stadiumflow.domain.features import compute_features  # noqa: E402
 from stadiumflow.domain.queueing import QueueingWaitModel  # noqa: E402
 from stadiumflow.domain.readings import Reading  # noqa: E402
@@ -39,7 +40,7 @@ from stadiumflow.services.consume import ConsumerStats, consume_once  # noqa: E4
 
 STADIUMS = ("AGADIR", "RABAT", "CASABLANCA")
 REQUEST_SIZE = 500  # readings per ingest request, as a gateway would batch them
-BATCH_READINGS = 5_000  # the worker's default batch
+BATCH_READINGS = Settings.model_fields["worker_batch_readings"].default  # the worker's default
 ORIGINAL_READINGS = 600  # enough for a steady rate at ~300 upserts/s
 TARGET_RATIO = 20.0
 START = datetime(2025, 7, 14, 16, 0, tzinfo=UTC)

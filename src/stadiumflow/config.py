@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -79,11 +79,22 @@ class Settings(BaseSettings):
     layout_dir: Path | None = Field(None, alias="STADIUMFLOW_LAYOUT_DIR")
 
     # Worker.
-    worker_batch_readings: int = Field(5_000, ge=1, alias="STADIUMFLOW_WORKER_BATCH")
+    worker_batch_readings: int = Field(10_000, ge=1, alias="STADIUMFLOW_WORKER_BATCH")
     worker_lease_seconds: float = Field(5.0, gt=0, alias="STADIUMFLOW_WORKER_LEASE_SECONDS")
     worker_idle_poll_seconds: float = Field(0.05, gt=0, alias="STADIUMFLOW_WORKER_POLL_SECONDS")
 
     log_level: str = Field("INFO", alias="STADIUMFLOW_LOG_LEVEL")
+
+    # HTTP security (entrypoints/http/security.py). Keys are comma-separated and held as
+    # secrets, so a settings dump or repr never shows them. No ingest keys: ingest is open
+    # (logged loudly at start-up); no read keys: reads are open.
+    ingest_keys: SecretStr | None = Field(None, alias="STADIUMFLOW_INGEST_KEYS")
+    read_keys: SecretStr | None = Field(None, alias="STADIUMFLOW_READ_KEYS")
+    metrics_need_key: bool = Field(False, alias="STADIUMFLOW_METRICS_NEED_KEY")
+    # Ingest requests/s per device key (per client address when ingest is open); 0: off.
+    # Unset: 200 with keys, off when open (a lab or benchmark drives it from one machine).
+    ingest_rate: float | None = Field(None, ge=0, alias="STADIUMFLOW_INGEST_RATE")
+    body_timeout_seconds: float = Field(10.0, gt=0, alias="STADIUMFLOW_BODY_TIMEOUT_SECONDS")
 
     @classmethod
     def settings_customise_sources(
