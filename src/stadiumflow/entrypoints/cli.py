@@ -57,9 +57,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     from stadiumflow.bootstrap import bootstrap
     from stadiumflow.entrypoints.http.app import create_app
+    from stadiumflow.entrypoints.http.security import warn_if_open
 
     settings = _settings(args)
     _configure_logging(settings)
+    warn_if_open(settings)
     services = bootstrap(settings)
     app = create_app(services, worker_mode="none" if args.no_worker else args.worker)
     log.info(

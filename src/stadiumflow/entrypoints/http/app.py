@@ -25,6 +25,7 @@ from stadiumflow.entrypoints.http.event_stream import EventStreams
 from stadiumflow.entrypoints.http.group_commit import GroupCommit
 from stadiumflow.entrypoints.http.metrics import Metrics
 from stadiumflow.entrypoints.http.middleware import RequestContextMiddleware
+from stadiumflow.entrypoints.http.security import SecurityMiddleware
 from stadiumflow.entrypoints.wire import (
     _ID_FULL,
     MAX_BODY_BYTES,
@@ -297,6 +298,7 @@ def create_app(
                 await asyncio.to_thread(child.stop)
             if worker is not None:
                 worker.stop()
+            group.close()
             services.close()
 
     routes = [
@@ -316,7 +318,11 @@ def create_app(
         routes=routes,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
-        middleware=[Middleware(RequestContextMiddleware, count_request=metrics.count_request)],
+        middleware=[
+            # Request ids outermost: 401, 408 and 429 answers carry one and are counted.
+            Middleware(RequestContextMiddleware, count_request=metrics.count_request),
+            Middleware(SecurityMiddleware, settings=services.settings, on_reject=metrics.reject),
+        ],
     )
     app.state.metrics = metrics
     return app

@@ -47,6 +47,25 @@ def _query(name: str, description: str, *, required: bool, **schema: Any) -> dic
 
 _ID = {"minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}
 
+# Keys as Azure Functions function keys: header x-functions-key or query code. Each is
+# required only when configured (STADIUMFLOW_INGEST_KEYS, STADIUMFLOW_READ_KEYS), hence {}.
+_SECURITY_SCHEMES = {
+    "keyHeader": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "x-functions-key",
+        "description": "A device key for ingest, a read key for the rest, when configured",
+    },
+    "keyQuery": {"type": "apiKey", "in": "query", "name": "code"},
+}
+_KEYS: list[dict[str, list[str]]] = [{"keyHeader": []}, {"keyQuery": []}, {}]
+_UNAUTHORIZED = _error("A key is required and was missing or wrong")
+_SECURED_INGEST = {
+    "401": _UNAUTHORIZED,
+    "408": _error("The body did not arrive within the deadline"),
+    "429": _error("Over the requests/s of this key; retry after Retry-After seconds"),
+}
+
 _EVENTS_DESCRIPTION = """Messages, each with `event:` and one line of JSON `data:`:
 
 - `state_changed`, `anomaly_started`, `anomaly_ended`, `advice_changed`: a control event
@@ -102,18 +121,22 @@ def openapi_document() -> dict[str, Any]:
                         "413": _error("Body over 1 MiB or more than 5000 readings"),
                         "415": _error("Content-Type is not application/json"),
                         "503": _error("Storage unavailable; retry"),
+                        **_SECURED_INGEST,
                     },
+                    "security": _KEYS,
                 }
             },
             "/api/flow/status": {
                 "get": {
                     "summary": "Status of every gate of a stadium",
                     "operationId": "status",
+                    "security": _KEYS,
                     "parameters": [_query("stadiumId", "Stadium", required=True, **_ID)],
                     "responses": {
                         "200": _json(status_schema, "Gates in natural order"),
                         "400": _error("Missing or malformed stadiumId"),
                         "404": _error("Unknown stadium"),
+                        "401": _UNAUTHORIZED,
                     },
                 }
             },
@@ -121,13 +144,15 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "Known stadiums",
                     "operationId": "stadiums",
-                    "responses": {"200": _json(stadiums_schema, "Stadiums")},
+                    "security": _KEYS,
+                    "responses": {"200": _json(stadiums_schema, "Stadiums"), "401": _UNAUTHORIZED},
                 }
             },
             "/api/flow/history": {
                 "get": {
                     "summary": "A gate's processed readings, paged",
                     "operationId": "history",
+                    "security": _KEYS,
                     "parameters": [
                         _query("stadiumId", "Stadium", required=True, **_ID),
                         _query("gateId", "Gate", required=True, **_ID),
@@ -152,6 +177,7 @@ def openapi_document() -> dict[str, Any]:
                         "200": _json(history_schema, "A page; `next` is the cursor or null"),
                         "400": _error("Bad parameter"),
                         "404": _error("Unknown stadium or gate"),
+                        "401": _UNAUTHORIZED,
                     },
                 }
             },
@@ -160,6 +186,7 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Control feed and live statuses of a stadium (Server-Sent Events)",
                     "description": _EVENTS_DESCRIPTION,
                     "operationId": "events",
+                    "security": _KEYS,
                     "parameters": [
                         _query("stadiumId", "Stadium", required=True, **_ID),
                         {
@@ -204,6 +231,7 @@ def openapi_document() -> dict[str, Any]:
                             },
                         },
                         "400": _error("Missing or malformed stadiumId or Last-Event-ID"),
+                        "401": _UNAUTHORIZED,
                     },
                 }
             },
@@ -238,5 +266,5 @@ def openapi_document() -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": comps},
+        "components": {"schemas": comps, "securitySchemes": _SECURITY_SCHEMES},
     }
