@@ -57,8 +57,15 @@
     for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
     return node;
   }
+  // A read key, when the server wants one, comes in the page's own URL (?code=...):
+  // it is passed on to every API call (EventSource cannot send headers).
+  const READ_KEY = new URLSearchParams(location.search).get("code");
+  function withKey(url) {
+    if (!READ_KEY) return url;
+    return `${url}${url.includes("?") ? "&" : "?"}code=${encodeURIComponent(READ_KEY)}`;
+  }
   async function getJSON(url) {
-    const response = await fetch(url, { headers: { Accept: "application/json" } });
+    const response = await fetch(withKey(url), { headers: { Accept: "application/json" } });
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
     return response.json();
   }
@@ -106,7 +113,7 @@
   function connect(id) {
     if (app.source) app.source.close();
     setConn("connecting", "Connecting…");
-    const source = new EventSource(`/api/flow/events?stadiumId=${encodeURIComponent(id)}`);
+    const source = new EventSource(withKey(`/api/flow/events?stadiumId=${encodeURIComponent(id)}`));
     app.source = source;
     source.addEventListener("ready", () => setConn("live", "Live"));
     source.addEventListener("status", (ev) => renderStatus(JSON.parse(ev.data)));
