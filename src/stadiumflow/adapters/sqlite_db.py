@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
@@ -34,9 +34,15 @@ def connect(path: Path, synchronous: Synchronous = "NORMAL") -> sqlite3.Connecti
 class ThreadConnections:
     """One connection per thread to one database file, made on first use."""
 
-    def __init__(self, path: Path, synchronous: Synchronous = "NORMAL") -> None:
+    def __init__(
+        self,
+        path: Path,
+        synchronous: Synchronous = "NORMAL",
+        on_connect: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> None:
         self.path = path
         self._synchronous: Synchronous = synchronous
+        self._on_connect = on_connect
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -45,6 +51,8 @@ class ThreadConnections:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = connect(self.path, self._synchronous)
+            if self._on_connect is not None:
+                self._on_connect(conn)
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)

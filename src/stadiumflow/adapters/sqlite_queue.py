@@ -1,9 +1,18 @@
 """The durable inflow queue on SQLite: at-least-once, leases, dequeue counts, poison.
 
-One row per accepted request (one reading or an array of them). A claim leases rows
-with ``UPDATE ... RETURNING`` inside ``BEGIN IMMEDIATE``, so two workers never hold the
-same row; a lease that expires makes the row visible again; a row handed out
-MAX_DEQUEUE_COUNT times without an ack moves to the ``poison`` table.
+Two files, so that the worker never holds the lock that ingest needs:
+
+    queue.sqlite3         ``inflow``: one row per accepted request. Only ingest writes
+                          it (plus a purge of finished rows every few seconds).
+    queue-leases.sqlite3  the consumers' side: ``leases`` (receipt, visible_at,
+                          dequeue_count, last_error), ``done`` (acked ids awaiting the
+                          purge) and ``poison``. Claims, acks and releases write here.
+
+A claim runs ``BEGIN IMMEDIATE`` on the leases file (two workers never lease the same
+row) and only reads ``inflow`` (in WAL mode a reader never blocks the writer), so a
+worker at low CPU priority, preempted mid-claim, cannot stall ingest. A lease that
+expires makes its row visible again; a row handed out MAX_DEQUEUE_COUNT times without
+an ack moves to ``poison``.
 """
 
 from __future__ import annotations
@@ -20,18 +29,26 @@ from stadiumflow.domain.errors import StorageUnavailable
 from stadiumflow.domain.readings import Reading
 from stadiumflow.ports import MAX_DEQUEUE_COUNT, PoisonedMessage, QueueMessage, QueueStats
 
-_SCHEMA = """
+PURGE_EVERY_SECONDS = 2.0
+
+_INFLOW = """
 CREATE TABLE IF NOT EXISTS inflow (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     payload BLOB NOT NULL,
     n INTEGER NOT NULL,
     enqueued_at REAL NOT NULL,
-    visible_at REAL NOT NULL,
-    dequeue_count INTEGER NOT NULL DEFAULT 0,
+    visible_at REAL NOT NULL DEFAULT 0
+);
+"""
+_LEASES = """
+CREATE TABLE IF NOT EXISTS leases (
+    id INTEGER PRIMARY KEY,
     receipt TEXT,
+    visible_at REAL NOT NULL,
+    dequeue_count INTEGER NOT NULL,
     last_error TEXT
 );
-CREATE INDEX IF NOT EXISTS inflow_visible ON inflow (visible_at);
+CREATE TABLE IF NOT EXISTS done (id INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS poison (
     id INTEGER PRIMARY KEY,
     payload BLOB NOT NULL,
@@ -42,6 +59,7 @@ CREATE TABLE IF NOT EXISTS poison (
     last_error TEXT
 );
 """
+_PENDING = "NOT EXISTS (SELECT 1 FROM done d WHERE d.id = i.id)"
 
 
 class SqliteQueue:
@@ -53,50 +71,43 @@ class SqliteQueue:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._db = ThreadConnections(path, synchronous)
+        self._db.get().executescript(_INFLOW)
+        leases_path = path.with_name(f"{path.stem}-leases{path.suffix}")
+
+        def attach(conn: sqlite3.Connection) -> None:
+            conn.execute("ATTACH DATABASE ? AS q", (str(path),))
+
+        self._leases = ThreadConnections(leases_path, synchronous, on_connect=attach)
+        self._leases.get().executescript(_LEASES)
         self._clock = clock
-        self._db.get().executescript(_SCHEMA)
+        self._next_purge = 0.0
 
     def enqueue(self, readings: Sequence[Reading]) -> None:
-        now = self._clock()
-        payload = encode_readings(readings)
-        conn = self._db.get()
-        try:
-            # Autocommit: this one INSERT is its own transaction, committed before returning.
-            conn.execute(
-                "INSERT INTO inflow (payload, n, enqueued_at, visible_at) VALUES (?, ?, ?, ?)",
-                (payload, len(readings), now, now),
-            )
-        except sqlite3.OperationalError as exc:  # locked past busy_timeout, disk full, ...
-            raise StorageUnavailable(f"inflow queue: {exc}") from exc
+        self.enqueue_many([readings])
 
     def enqueue_many(self, batches: Sequence[Sequence[Reading]]) -> None:
         now = self._clock()
         rows = [(encode_readings(b), len(b), now, now) for b in batches]
         try:
             with self._db.transaction() as conn:
+                # visible_at is unused (leases live in the other file); it is written for
+                # data directories made before the split, where it has no default.
                 conn.executemany(
                     "INSERT INTO inflow (payload, n, enqueued_at, visible_at) VALUES (?, ?, ?, ?)",
                     rows,
                 )
-        except sqlite3.OperationalError as exc:
+        except sqlite3.OperationalError as exc:  # locked past busy_timeout, disk full, ...
             raise StorageUnavailable(f"inflow queue: {exc}") from exc
 
     def claim(self, max_readings: int, lease_seconds: float) -> list[QueueMessage]:
         now = self._clock()
         receipt = uuid.uuid4().hex
-        with self._db.transaction() as conn:
-            conn.execute(
-                "INSERT INTO poison (id, payload, n, enqueued_at, poisoned_at, dequeue_count,"
-                " last_error) SELECT id, payload, n, enqueued_at, ?, dequeue_count, last_error"
-                " FROM inflow WHERE visible_at <= ? AND dequeue_count >= ?",
-                (now, now, MAX_DEQUEUE_COUNT),
-            )
-            conn.execute(
-                "DELETE FROM inflow WHERE visible_at <= ? AND dequeue_count >= ?",
-                (now, MAX_DEQUEUE_COUNT),
-            )
+        with self._leases.transaction() as conn:
+            self._poison_exhausted(conn, now)
             candidates = conn.execute(
-                "SELECT id, n FROM inflow WHERE visible_at <= ? ORDER BY id LIMIT 1000",
+                "SELECT i.id, i.n FROM q.inflow i LEFT JOIN leases l ON l.id = i.id"
+                f" WHERE {_PENDING} AND (l.id IS NULL OR l.visible_at <= ?)"
+                " ORDER BY i.id LIMIT 1000",
                 (now,),
             ).fetchall()
             ids: list[int] = []
@@ -110,50 +121,97 @@ class SqliteQueue:
                     break
             if not ids:
                 return []
+            conn.executemany(
+                "INSERT INTO leases (id, receipt, visible_at, dequeue_count) VALUES (?, ?, ?, 1)"
+                " ON CONFLICT (id) DO UPDATE SET receipt = excluded.receipt,"
+                " visible_at = excluded.visible_at, dequeue_count = leases.dequeue_count + 1",
+                [(mid, receipt, now + lease_seconds) for mid in ids],
+            )
             marks = ",".join("?" * len(ids))
             rows = conn.execute(
-                f"UPDATE inflow SET visible_at = ?, dequeue_count = dequeue_count + 1,"
-                f" receipt = ? WHERE id IN ({marks})"
-                f" RETURNING id, payload, dequeue_count, enqueued_at",
-                (now + lease_seconds, receipt, *ids),
+                "SELECT i.id, i.payload, i.enqueued_at, l.dequeue_count FROM q.inflow i"
+                f" JOIN leases l ON l.id = i.id WHERE i.id IN ({marks}) ORDER BY i.id",
+                ids,
             ).fetchall()
-        rows.sort(key=lambda row: row[0])
         return [
             QueueMessage(str(mid), decode_readings(payload), count, enqueued, receipt)
-            for mid, payload, count, enqueued in rows
+            for mid, payload, enqueued, count in rows
         ]
+
+    def _poison_exhausted(self, conn: sqlite3.Connection, now: float) -> None:
+        exhausted = [
+            mid
+            for (mid,) in conn.execute(
+                "SELECT id FROM leases WHERE visible_at <= ? AND dequeue_count >= ?",
+                (now, MAX_DEQUEUE_COUNT),
+            )
+        ]
+        if not exhausted:
+            return
+        marks = ",".join("?" * len(exhausted))
+        conn.execute(
+            "INSERT OR IGNORE INTO poison SELECT i.id, i.payload, i.n, i.enqueued_at, ?,"
+            f" l.dequeue_count, l.last_error FROM q.inflow i JOIN leases l ON l.id = i.id"
+            f" WHERE i.id IN ({marks})",
+            (now, *exhausted),
+        )
+        conn.execute(f"DELETE FROM leases WHERE id IN ({marks})", exhausted)
+        conn.executemany("INSERT OR IGNORE INTO done (id) VALUES (?)", [(m,) for m in exhausted])
 
     def ack(self, messages: Sequence[QueueMessage]) -> None:
         if not messages:
             return
-        with self._db.transaction() as conn:
-            conn.executemany(
-                "DELETE FROM inflow WHERE id = ? AND receipt = ?",
-                [(int(m.id), m.receipt) for m in messages],
-            )
+        with self._leases.transaction() as conn:
+            for message in messages:
+                held = conn.execute(
+                    "DELETE FROM leases WHERE id = ? AND receipt = ?",
+                    (int(message.id), message.receipt),
+                ).rowcount
+                if held:  # a lost lease (expired, re-claimed) is not an error: skip it
+                    conn.execute("INSERT OR IGNORE INTO done (id) VALUES (?)", (int(message.id),))
+        self._maybe_purge()
+
+    def _maybe_purge(self) -> None:
+        """Delete finished rows from ``inflow``: a short write, every few seconds at most."""
+        now = time.monotonic()
+        if now < self._next_purge:
+            return
+        self._next_purge = now + PURGE_EVERY_SECONDS
+        ids = [mid for (mid,) in self._leases.get().execute("SELECT id FROM done LIMIT 20000")]
+        if not ids:
+            return
+        marks = ",".join("?" * len(ids))
+        try:
+            with self._db.transaction() as conn:  # inflow first: a crash here is harmless
+                conn.execute(f"DELETE FROM inflow WHERE id IN ({marks})", ids)
+            with self._leases.transaction() as conn:
+                conn.execute(f"DELETE FROM done WHERE id IN ({marks})", ids)
+        except sqlite3.OperationalError:  # busy: the next ack tries again
+            self._next_purge = now
 
     def release(self, message: QueueMessage, error: str, retry_after: float = 1.0) -> None:
-        with self._db.transaction() as conn:
+        with self._leases.transaction() as conn:
             conn.execute(
-                "UPDATE inflow SET visible_at = ?, receipt = NULL, last_error = ?"
+                "UPDATE leases SET visible_at = ?, receipt = NULL, last_error = ?"
                 " WHERE id = ? AND receipt = ?",
                 (self._clock() + retry_after, error[:2000], int(message.id), message.receipt),
             )
 
     def stats(self) -> QueueStats:
-        conn = self._db.get()
-        count, readings = conn.execute("SELECT count(*), total(n) FROM inflow").fetchone()
-        oldest = conn.execute("SELECT enqueued_at FROM inflow ORDER BY id LIMIT 1").fetchone()
+        conn = self._leases.get()
+        count, readings, oldest = conn.execute(
+            f"SELECT count(*), total(i.n), min(i.enqueued_at) FROM q.inflow i WHERE {_PENDING}"
+        ).fetchone()
         (poisoned,) = conn.execute("SELECT count(*) FROM poison").fetchone()
         return QueueStats(
             messages=int(count),
             readings=int(readings),
-            oldest_enqueued_at=float(oldest[0]) if oldest else None,
+            oldest_enqueued_at=float(oldest) if oldest is not None else None,
             poisoned=int(poisoned),
         )
 
     def poisoned(self, limit: int = 100) -> list[PoisonedMessage]:
-        rows = self._db.get().execute(
+        rows = self._leases.get().execute(
             "SELECT id, n, dequeue_count, poisoned_at, last_error FROM poison"
             " ORDER BY poisoned_at DESC LIMIT ?",
             (limit,),
@@ -161,4 +219,5 @@ class SqliteQueue:
         return [PoisonedMessage(str(i), n, c, p, e) for i, n, c, p, e in rows]
 
     def close(self) -> None:
+        self._leases.close()
         self._db.close()
