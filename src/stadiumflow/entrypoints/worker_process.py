@@ -81,13 +81,18 @@ class WorkerProcess:
         env = dict(os.environ)
         if self._settings.model_dir is not None:
             env["STADIUMFLOW_MODEL_DIR"] = str(self._settings.model_dir)
-        # Its own process group: a Ctrl-C in a terminal reaches serve, which stops it.
-        self._process = subprocess.Popen(self._command(), env=env, start_new_session=True)
+        # The same session as serve, on purpose: Linux shares CPU fairly between sessions
+        # (autogroups) and applies nice only within one, so a worker in a session of its
+        # own took half the core whatever its nice. (A terminal's Ctrl-C reaches both;
+        # the worker finishes its batch and exits, as it does on SIGTERM.)
+        self._process = subprocess.Popen(self._command(), env=env)
         log.info("worker process started (pid %d, nice +%d)", self._process.pid, self._nice)
 
     def check(self) -> None:
         """Restart the worker if it died (called about once a second)."""
         if self._stopping or self._process is None or self._process.poll() is None:
+            return
+        if self._process.returncode == 0:  # asked to stop (a terminal's Ctrl-C): not a crash
             return
         now = time.monotonic()
         if now < self._next_start:
