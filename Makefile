@@ -15,8 +15,8 @@ serve:           ## the embedded server alone, on ./.stadiumflow
 
 lint:
 	@scripts/setup.sh --test
-	.venv/bin/ruff check src tests scripts bench
-	.venv/bin/ruff format --check src tests scripts bench
+	.venv/bin/ruff check --no-cache src tests scripts bench
+	.venv/bin/ruff format --no-cache --check src tests scripts bench
 	.venv/bin/mypy
 
 bench:           ## ingest benchmark against a bare Starlette endpoint (needs wrk)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import azure.functions as func
 import function_app
 from azure.functions.queue import QueueMessage
 from azure.storage.queue import QueueClient
 
-import azure.functions as func
 from stadiumflow.adapters.azure_queue import queue_client
 
 _functions = {f.get_function_name(): f for f in function_app.app.get_functions()}  # once

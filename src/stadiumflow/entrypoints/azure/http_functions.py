@@ -13,6 +13,7 @@ services hold a key; the local Functions host does not check keys.
 from __future__ import annotations
 
 import azure.functions as func
+
 from stadiumflow.domain.errors import InvalidReading
 from stadiumflow.entrypoints.azure.context import get_services
 from stadiumflow.entrypoints.azure.responses import answer, error_response, json_response

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 
+import azure.functions as func
 import msgspec
 
-import azure.functions as func
 from stadiumflow.adapters.azure_messages import unpack_readings
 from stadiumflow.domain.readings import Reading
 from stadiumflow.entrypoints.azure.context import get_services

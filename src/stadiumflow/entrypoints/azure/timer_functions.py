@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 import azure.functions as func
+
 from stadiumflow.entrypoints.azure.context import get_services
 from stadiumflow.services.watchdog import check_silent_gates
 
