@@ -18,21 +18,18 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from stadiumflow.bootstrap import Services
-from stadiumflow.domain.errors import InvalidReading, StorageUnavailable
+from stadiumflow.domain.errors import InvalidReading
 from stadiumflow.entrypoints.http import advice, dashboard, docs
 from stadiumflow.entrypoints.http.errors import EXCEPTION_HANDLERS, error_response
 from stadiumflow.entrypoints.http.event_stream import EventStreams
 from stadiumflow.entrypoints.http.group_commit import GroupCommit
+from stadiumflow.entrypoints.http.ingest_route import IngestApp
 from stadiumflow.entrypoints.http.metrics import Metrics
 from stadiumflow.entrypoints.http.middleware import RequestContextMiddleware
 from stadiumflow.entrypoints.http.security import SecurityMiddleware
 from stadiumflow.entrypoints.wire import (
     _ID_FULL,
-    MAX_BODY_BYTES,
-    AcceptedOut,
     HistoryOut,
-    TooManyReadings,
-    decode_ingest,
     format_ts,
     history_item_out,
     stadiums_out,
@@ -44,7 +41,6 @@ from stadiumflow.entrypoints.worker_process import (
     WorkerProcess,
     read_heartbeat,
 )
-from stadiumflow.services.ingest import admit
 from stadiumflow.services.query import gate_history, list_stadiums, stadium_status
 
 log = logging.getLogger(__name__)
@@ -55,30 +51,6 @@ _encoder = msgspec.json.Encoder()
 
 def _json(payload: Any, status: int = 200) -> Response:
     return Response(_encoder.encode(payload), status_code=status, media_type="application/json")
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _is_json(content_type: str | None) -> bool:
-    if not content_type:
-        return False
-    return content_type.split(";", 1)[0].strip().lower() == "application/json"
 
 
 def _worker_health(
@@ -169,37 +141,6 @@ def create_app(
     metrics = Metrics(services, worker_stats=worker_stats)
     streams = EventStreams(services, on_clients=metrics.stream_clients.set)
     group = GroupCommit(services.queue)
-
-    async def ingest_endpoint(request: Request) -> Response:
-        if not _is_json(request.headers.get("content-type")):
-            metrics.reject("unsupported_media_type")
-            return error_response(
-                415, "unsupported_media_type", "Content-Type must be application/json"
-            )
-        try:
-            body = await _read_body(request)
-        except _BodyTooLarge:
-            metrics.reject("body_too_large")
-            return error_response(
-                413, "body_too_large", f"body is larger than {MAX_BODY_BYTES} bytes"
-            )
-        try:
-            readings, is_array = decode_ingest(body)
-            admit(readings, clock=services.clock, indexed=is_array)
-            await group.enqueue(readings)  # durable when this returns
-        except TooManyReadings:
-            metrics.reject("too_many_readings")
-            raise
-        except InvalidReading:
-            metrics.reject("invalid_reading")
-            raise
-        except StorageUnavailable:
-            metrics.reject("unavailable")
-            raise
-        metrics.accept(len(readings))
-        if worker is not None:
-            worker.wake()
-        return _json(AcceptedOut(len(readings)), status=202)
 
     async def events_endpoint(request: Request) -> StreamingResponse:
         return await streams.endpoint(request, _identifier(request, "stadiumId"))
@@ -302,7 +243,17 @@ def create_app(
             services.close()
 
     routes = [
-        Route("/api/flow/ingest", ingest_endpoint, methods=["POST"]),
+        Route(
+            "/api/flow/ingest",
+            IngestApp(
+                group,
+                services.clock,
+                accept=metrics.accept,
+                reject=metrics.reject,
+                on_accepted=worker.wake if worker is not None else None,
+            ),
+            methods=["POST"],
+        ),
         Route("/api/flow/status", status_endpoint, methods=["GET"]),
         Route("/api/flow/stadiums", stadiums_endpoint, methods=["GET"]),
         Route("/api/flow/history", history_endpoint, methods=["GET"]),

@@ -27,11 +27,22 @@ def error_response(
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
-async def on_invalid(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, InvalidReading)
+def invalid_response(exc: InvalidReading) -> Response:
     if isinstance(exc, TooManyReadings):
         return error_response(413, "too_many_readings", exc.message)
     return error_response(400, "invalid_reading", exc.message, field=exc.field, index=exc.index)
+
+
+def unavailable_response(exc: Exception) -> Response:
+    log.error("storage unavailable: %s", exc)
+    return error_response(
+        503, "unavailable", "storage is unavailable, retry later", headers={"Retry-After": "1"}
+    )
+
+
+async def on_invalid(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, InvalidReading)
+    return invalid_response(exc)
 
 
 async def on_not_found(request: Request, exc: Exception) -> Response:
@@ -39,10 +50,7 @@ async def on_not_found(request: Request, exc: Exception) -> Response:
 
 
 async def on_unavailable(request: Request, exc: Exception) -> Response:
-    log.error("storage unavailable: %s", exc)
-    return error_response(
-        503, "unavailable", "storage is unavailable, retry later", headers={"Retry-After": "1"}
-    )
+    return unavailable_response(exc)
 
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:
