@@ -30,6 +30,7 @@ from stadiumflow.domain.readings import Reading
 from stadiumflow.ports import MAX_DEQUEUE_COUNT, PoisonedMessage, QueueMessage, QueueStats
 
 PURGE_EVERY_SECONDS = 2.0
+MAX_MESSAGES_PER_CLAIM = 10_000  # single-reading requests: a full batch is many messages
 
 _INFLOW = """
 CREATE TABLE IF NOT EXISTS inflow (
@@ -107,8 +108,8 @@ class SqliteQueue:
             candidates = conn.execute(
                 "SELECT i.id, i.n FROM q.inflow i LEFT JOIN leases l ON l.id = i.id"
                 f" WHERE {_PENDING} AND (l.id IS NULL OR l.visible_at <= ?)"
-                " ORDER BY i.id LIMIT 1000",
-                (now,),
+                " ORDER BY i.id LIMIT ?",
+                (now, MAX_MESSAGES_PER_CLAIM),
             ).fetchall()
             ids: list[int] = []
             budget = max_readings
@@ -161,14 +162,18 @@ class SqliteQueue:
     def ack(self, messages: Sequence[QueueMessage]) -> None:
         if not messages:
             return
+        by_receipt: dict[str, list[int]] = {}
+        for message in messages:
+            by_receipt.setdefault(message.receipt, []).append(int(message.id))
         with self._leases.transaction() as conn:
-            for message in messages:
+            for receipt, ids in by_receipt.items():
+                marks = ",".join("?" * len(ids))
+                # Only leases still held: a lost one (expired, re-claimed) is not an error.
                 held = conn.execute(
-                    "DELETE FROM leases WHERE id = ? AND receipt = ?",
-                    (int(message.id), message.receipt),
-                ).rowcount
-                if held:  # a lost lease (expired, re-claimed) is not an error: skip it
-                    conn.execute("INSERT OR IGNORE INTO done (id) VALUES (?)", (int(message.id),))
+                    f"DELETE FROM leases WHERE receipt = ? AND id IN ({marks}) RETURNING id",
+                    (receipt, *ids),
+                ).fetchall()
+                conn.executemany("INSERT OR IGNORE INTO done (id) VALUES (?)", held)
         self._maybe_purge()
 
     def _maybe_purge(self) -> None:
