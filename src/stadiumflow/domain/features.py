@@ -46,15 +46,6 @@ _MIN_RATE = 1e-6  # fans/min: below this a throughput counts as zero
 BASE_INDEX = FEATURE_NAMES.index("wait_queue_over_throughput")
 
 
-def _since(points: Sequence[WindowPoint], now: float, minutes: float) -> list[WindowPoint]:
-    cut = now - minutes * SECONDS_PER_MINUTE
-    return [p for p in points if p.ts > cut]
-
-
-def _mean(values: Sequence[float]) -> float:
-    return sum(values) / len(values) if values else 0.0
-
-
 def _queue_over(queue: float, rate: float, seconds_per_fan: float) -> float:
     """Minutes to clear ``queue`` at ``rate`` fans/min; one lane's pace if no rate."""
     if queue <= 0:
@@ -81,20 +72,39 @@ def compute_features(points: Sequence[WindowPoint]) -> list[float]:
     c = float(last.per_minute_count)
     a = float(last.avg_processing_time)
 
-    recent5 = _since(points, now, 5)
-    recent15 = _since(points, now, 15)
-    q5 = _mean([float(p.queue_length) for p in recent5])
-    thr5 = _mean([float(p.per_minute_count) for p in recent5])
-    thr15 = _mean([float(p.per_minute_count) for p in recent15])
-    thr_max = float(max(p.per_minute_count for p in points))
-    busy = [p.avg_processing_time for p in recent15 if p.per_minute_count > 0]
-    service = _mean(busy) if busy else a
+    # One pass from the newest point back (windows hold up to 120 points; this runs once
+    # per reading in the worker): sums over the last 5 and 15 minutes, the hour's best.
+    cut5 = now - 5 * SECONDS_PER_MINUTE
+    cut15 = now - 15 * SECONDS_PER_MINUTE
+    n5 = n15 = busy_n = 0
+    q_sum5 = c_sum5 = c_sum15 = busy_sum = 0.0
+    best = 0
+    first5 = last
+    for p in reversed(points):
+        count = p.per_minute_count
+        if count > best:
+            best = count
+        if p.ts > cut15:
+            n15 += 1
+            c_sum15 += count
+            if count > 0:
+                busy_n += 1
+                busy_sum += p.avg_processing_time
+            if p.ts > cut5:
+                n5 += 1
+                q_sum5 += p.queue_length
+                c_sum5 += count
+                first5 = p
+    q5 = q_sum5 / n5
+    thr5 = c_sum5 / n5
+    thr15 = c_sum15 / n15
+    thr_max = float(best)
+    service = busy_sum / busy_n if busy_n else a
     lanes = thr_max * service / SECONDS_PER_MINUTE if service > 0 else 0.0
 
     previous = points[-2] if len(points) > 1 else None
     gap = (now - previous.ts) / SECONDS_PER_MINUTE if previous else 1.0
     slope1 = (q - previous.queue_length) / gap if previous and gap > 0 else 0.0
-    first5 = recent5[0]
     span5 = (now - first5.ts) / SECONDS_PER_MINUTE
     slope5 = (q - first5.queue_length) / span5 if span5 > 0 else 0.0
     arrivals = max(thr5 + slope5, 0.0)
