@@ -28,6 +28,7 @@ from stadiumflow.domain.window import WindowPoint
 SHINGLE_LENGTH = 4  # readings per shingle
 SERIES = ("count_ratio", "arrival_ratio", "service_ratio", "queue_minutes")
 HISTORY_MINUTES = 30.0
+HISTORY_POINTS = 32  # and at most this many readings (a gate reporting every few seconds)
 MIN_HISTORY = 8
 _MIN_RATE = 1.0  # fans/min: ratios below this rate are unstable
 _SCALE_FLOOR = (0.25, 0.5, 0.15, 1.0)  # per series: the smallest deviation that counts
@@ -77,7 +78,11 @@ def robust_score(points: Sequence[WindowPoint]) -> float:
     ~0 is normal and 3 is alarming. 0 while the history is too short.
     """
     now = points[-1].ts
-    start = next((i for i, p in enumerate(points) if now - p.ts <= HISTORY_MINUTES * 60.0), 0)
+    first = max(0, len(points) - HISTORY_POINTS)
+    start = next(
+        (i for i in range(first, len(points)) if now - points[i].ts <= HISTORY_MINUTES * 60.0),
+        first,
+    )
     if len(points) - 2 - start < MIN_HISTORY:
         return 0.0
     thr, service = _reference(points)
