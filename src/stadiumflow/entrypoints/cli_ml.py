@@ -11,6 +11,8 @@ from typing import Any
 
 from stadiumflow.bootstrap import load_wait_model, shipped_model_dir
 
+ROUNDS = 300  # as training.train.ROUNDS (not imported here: lightgbm is an extra)
+
 log = logging.getLogger(__name__)
 
 
@@ -148,7 +150,7 @@ def add_commands(sub: Any) -> None:
     train.add_argument("--data", type=Path, default=Path("data/training.csv"))
     train.add_argument("--out", type=Path, default=shipped_model_dir())
     train.add_argument("--seed", type=int, default=7)
-    train.add_argument("--rounds", type=int, default=300)
+    train.add_argument("--rounds", type=int, default=ROUNDS)
     train.set_defaults(handler=_train)
 
     evaluate = sub.add_parser("evaluate", help="score the wait model on fresh simulated days")
