@@ -73,6 +73,23 @@ _UNKNOWN = re.compile(r"unknown field `([^`]*)`")
 _MISSING = re.compile(r"missing required field `([^`]*)`")
 
 
+def check_identifier(name: str, value: str | None, *, index: int | None = None) -> str:
+    """``value`` if it is a valid stadium or gate id, else InvalidReading naming ``name``.
+
+    Every home checks query parameters with it before any storage query, so a value
+    such as ``nope' or 'a' eq 'a`` never reaches a table filter.
+    """
+    if value is None or value == "":
+        raise InvalidReading(f"query parameter {name} is required", field=name, index=index)
+    if not _ID_FULL.fullmatch(value):
+        raise InvalidReading(
+            f"{name} must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'",
+            field=name,
+            index=index,
+        )
+    return value
+
+
 class TooManyReadings(InvalidReading):
     """An array longer than MAX_READINGS_PER_REQUEST (HTTP 413)."""
 
@@ -107,13 +124,10 @@ def decode_ingest(body: bytes) -> tuple[list[Reading], bool]:
     items = decoded if isinstance(decoded, list) else [decoded]
     readings: list[Reading] = []
     for i, item in enumerate(items):
-        for name, value in (("stadiumId", item.stadium_id), ("gateId", item.gate_id)):
-            if not _ID_FULL.fullmatch(value):
-                raise InvalidReading(
-                    f"{name} must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'",
-                    field=name,
-                    index=i if isinstance(decoded, list) else None,
-                )
+        if not (_ID_FULL.fullmatch(item.stadium_id) and _ID_FULL.fullmatch(item.gate_id)):
+            index = i if isinstance(decoded, list) else None
+            check_identifier("stadiumId", item.stadium_id, index=index)
+            check_identifier("gateId", item.gate_id, index=index)
         readings.append(
             Reading(
                 item.stadium_id,

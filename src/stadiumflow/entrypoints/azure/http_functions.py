@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from stadiumflow.domain.errors import InvalidReading
 from stadiumflow.entrypoints.azure.context import get_services
 from stadiumflow.entrypoints.azure.responses import answer, error_response, json_response
 from stadiumflow.entrypoints.wire import (
-    _ID_FULL,
     MAX_BODY_BYTES,
     AcceptedOut,
+    check_identifier,
     decode_ingest,
     status_out,
 )
@@ -37,16 +36,7 @@ def _is_json(content_type: str | None) -> bool:
 
 
 def _identifier(req: func.HttpRequest, name: str) -> str:
-    """A query parameter that must be an identifier: checked before any storage query,
-    so a value such as ``nope' or 'a' eq 'a`` never reaches a table filter."""
-    value: str | None = req.params.get(name)
-    if value is None or value == "":
-        raise InvalidReading(f"query parameter {name} is required", field=name)
-    if not _ID_FULL.fullmatch(value):
-        raise InvalidReading(
-            f"{name} must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'", field=name
-        )
-    return value
+    return check_identifier(name, req.params.get(name))
 
 
 @bp.function_name("flow_ingest")

@@ -28,8 +28,8 @@ from stadiumflow.entrypoints.http.metrics import Metrics
 from stadiumflow.entrypoints.http.middleware import RequestContextMiddleware
 from stadiumflow.entrypoints.http.security import SecurityMiddleware
 from stadiumflow.entrypoints.wire import (
-    _ID_FULL,
     HistoryOut,
+    check_identifier,
     format_ts,
     history_item_out,
     stadiums_out,
@@ -89,14 +89,7 @@ def _scorer_health(services: Services) -> dict[str, Any]:
 
 
 def _identifier(request: Request, name: str) -> str:
-    value = request.query_params.get(name)
-    if value is None or value == "":
-        raise InvalidReading(f"query parameter {name} is required", field=name)
-    if not _ID_FULL.fullmatch(value):
-        raise InvalidReading(
-            f"{name} must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'", field=name
-        )
-    return value
+    return check_identifier(name, request.query_params.get(name))
 
 
 def _timestamp(request: Request, name: str) -> datetime | None:
