@@ -23,19 +23,13 @@ from typing import Any
 import msgspec
 from azure.data.tables import TableEntity
 
-from stadiumflow.adapters.codec import from_epoch_us, to_epoch_us
-from stadiumflow.domain.classify import GateState
-from stadiumflow.domain.readings import Reading
-from stadiumflow.domain.status import ProcessedReading
-from stadiumflow.domain.wait import WaitEstimate
+from stadiumflow.adapters.codec import HistoryRow
 
 BUCKET_US = 3_600 * 1_000_000  # one hour of event time per entity
 BUCKET_OFFSET = 10**9  # keeps bucket numbers positive (ts before 1970) and 10 digits wide
 MAX_PROPERTY_CHARS = 30_000  # under the 64 KiB (UTF-16) limit of a string property
 
-_Row = tuple[Any, ...]
-"""(ts_us, count, seconds, queue, wait, low, high, in15, state, model, late,
-anomaly_kind, anomaly_score): ts first, the key of a bucket's set of rows."""
+_Row = HistoryRow  # ts first: the key of a bucket's set of rows
 _encoder = msgspec.json.Encoder()
 _rows_decoder = msgspec.json.Decoder(list[list[Any]])
 
@@ -51,39 +45,6 @@ def row_key(bucket: int, gate_id: str) -> str:
 def bucket_range(low_us: int, high_us: int) -> tuple[str, str]:
     """RowKey bounds (inclusive) of every gate's buckets between two event times."""
     return f"{bucket_of(low_us):010d}|", f"{bucket_of(high_us):010d}|~"
-
-
-def to_row(item: ProcessedReading) -> _Row:
-    r, e = item.reading, item.estimate
-    return (
-        to_epoch_us(r.ts),
-        r.per_minute_count,
-        r.avg_processing_time,
-        r.queue_length,
-        e.wait,
-        e.low,
-        e.high,
-        e.in_15,
-        item.state.value,
-        item.model,
-        item.late,
-        item.anomaly_kind,
-        item.anomaly_score,
-    )
-
-
-def from_row(stadium_id: str, gate_id: str, row: _Row) -> ProcessedReading:
-    ts, count, seconds, queue, wait, low, high, in15, state, model, late = row[:11]
-    kind, score = (row[11], row[12]) if len(row) >= 13 else (None, 0.0)  # rows of older writers
-    return ProcessedReading(
-        Reading(stadium_id, gate_id, from_epoch_us(ts), count, float(seconds), queue),
-        WaitEstimate(float(wait), low, high, in15),
-        GateState(state),
-        model,
-        bool(late),
-        kind,
-        float(score),
-    )
 
 
 def rows_of(entity: TableEntity | None) -> list[_Row]:

@@ -34,14 +34,15 @@ from stadiumflow.adapters.azure_guarded import Merge, guarded_write
 from stadiumflow.adapters.azure_history import (
     bucket_of,
     bucket_range,
-    from_row,
     merged_bucket,
     row_key,
     rows_of,
-    to_row,
 )
 from stadiumflow.adapters.codec import (
     decode_doc,
+    history_bounds_us,
+    history_from_row,
+    history_row,
     status_from_doc,
     to_epoch_us,
 )
@@ -158,7 +159,7 @@ class AzureTableGateStore:
         for item in items:
             r = item.reading
             rows[r.stadium_id][row_key(bucket_of(to_epoch_us(r.ts)), r.gate_id)].append(
-                to_row(item)
+                history_row(item)
             )
         for stadium, buckets in rows.items():
             stamps = [row[0] for bucket in buckets.values() for row in bucket]
@@ -212,11 +213,7 @@ class AzureTableGateStore:
         after: datetime | None = None,
         limit: int = 500,
     ) -> list[ProcessedReading]:
-        low = max(
-            to_epoch_us(since) if since else -(2**62),
-            to_epoch_us(after) + 1 if after else -(2**62),
-        )
-        high = to_epoch_us(until) if until else 2**62
+        low, high = history_bounds_us(since, until, after)
         low_key, high_key = bucket_range(max(low, -(10**17)), min(high, 10**17))
         found: list[ProcessedReading] = []
         with translated(f"table {self.history_table.table_name}"):
@@ -233,7 +230,7 @@ class AzureTableGateStore:
             for entity in buckets:  # RowKey order: time order
                 for row in rows_of(entity):
                     if low <= row[0] <= high:
-                        found.append(from_row(stadium_id, gate_id, row))
+                        found.append(history_from_row(stadium_id, gate_id, row))
                 if len(found) >= limit:
                     break
         found.sort(key=lambda item: item.reading.ts)

@@ -15,7 +15,8 @@ import msgspec
 
 from stadiumflow.domain.classify import GateState
 from stadiumflow.domain.readings import Reading
-from stadiumflow.domain.status import GateStatus
+from stadiumflow.domain.status import GateStatus, ProcessedReading
+from stadiumflow.domain.wait import WaitEstimate
 from stadiumflow.domain.window import GateWindow, WindowPoint
 
 _readings_encoder = msgspec.json.Encoder()
@@ -52,6 +53,56 @@ def to_epoch_us(ts: datetime) -> int:
 
 def from_epoch_us(us: int) -> datetime:
     return datetime.fromtimestamp(us // 1_000_000, tz=UTC).replace(microsecond=us % 1_000_000)
+
+
+HistoryRow = tuple[Any, ...]
+"""A processed reading as storage rows hold it, ts first: (ts_us, count, seconds, queue,
+wait, low, high, in15, state, model, late, anomaly_kind, anomaly_score)."""
+_FAR_US = 2**62
+
+
+def history_row(item: ProcessedReading) -> HistoryRow:
+    r, e = item.reading, item.estimate
+    return (
+        to_epoch_us(r.ts),
+        r.per_minute_count,
+        r.avg_processing_time,
+        r.queue_length,
+        e.wait,
+        e.low,
+        e.high,
+        e.in_15,
+        str.__str__(item.state),  # the plain value; Enum's .value costs ~4 us a row
+        item.model,
+        item.late,
+        item.anomaly_kind,
+        item.anomaly_score,
+    )
+
+
+def history_from_row(stadium_id: str, gate_id: str, row: HistoryRow) -> ProcessedReading:
+    ts, count, seconds, queue, wait, low, high, in15, state, model, late = row[:11]
+    kind, score = (row[11], row[12]) if len(row) >= 13 else (None, 0.0)  # rows of older writers
+    return ProcessedReading(
+        Reading(stadium_id, gate_id, from_epoch_us(ts), count, float(seconds), queue),
+        WaitEstimate(float(wait), low, high, in15),
+        GateState(state),
+        model,
+        bool(late),
+        kind,
+        float(score),
+    )
+
+
+def history_bounds_us(
+    since: datetime | None, until: datetime | None, after: datetime | None
+) -> tuple[int, int]:
+    """The inclusive ts range (epoch us) of a history query: since <= ts <= until, ts > after."""
+    low = max(
+        to_epoch_us(since) if since else -_FAR_US,
+        to_epoch_us(after) + 1 if after else -_FAR_US,
+    )
+    return low, to_epoch_us(until) if until else _FAR_US
 
 
 def status_to_doc(status: GateStatus) -> dict[str, Any]:

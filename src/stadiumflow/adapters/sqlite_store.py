@@ -21,16 +21,17 @@ from stadiumflow.adapters.codec import (
     encode_doc,
     encode_window,
     from_epoch_us,
+    history_bounds_us,
+    history_from_row,
+    history_row,
     status_from_doc,
     status_to_doc,
     to_epoch_us,
 )
 from stadiumflow.adapters.sqlite_db import Synchronous, ThreadConnections
-from stadiumflow.domain.classify import GateState
 from stadiumflow.domain.events import ControlEvent, EventKind, StoredEvent
-from stadiumflow.domain.readings import GateKey, Reading
+from stadiumflow.domain.readings import GateKey
 from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary
-from stadiumflow.domain.wait import WaitEstimate
 from stadiumflow.domain.window import GateWindow
 
 _SCHEMA = """
@@ -160,24 +161,7 @@ class _SqliteSession:
 
 
 def _history_row(item: ProcessedReading) -> tuple[object, ...]:
-    r, e = item.reading, item.estimate
-    return (
-        r.stadium_id,
-        r.gate_id,
-        to_epoch_us(r.ts),
-        r.per_minute_count,
-        r.avg_processing_time,
-        r.queue_length,
-        e.wait,
-        e.low,
-        e.high,
-        e.in_15,
-        str.__str__(item.state),  # the plain value; Enum's .value costs ~4 us a row
-        item.model,
-        int(item.late),
-        item.anomaly_kind,
-        item.anomaly_score,
-    )
+    return (item.reading.stadium_id, item.reading.gate_id, *history_row(item))
 
 
 class SqliteGateStore:
@@ -232,11 +216,7 @@ class SqliteGateStore:
         after: datetime | None = None,
         limit: int = 500,
     ) -> list[ProcessedReading]:
-        low = max(
-            to_epoch_us(since) if since else -(2**62),
-            to_epoch_us(after) + 1 if after else -(2**62),
-        )
-        high = to_epoch_us(until) if until else 2**62
+        low, high = history_bounds_us(since, until, after)
         rows = self._db.get().execute(
             "SELECT ts_us, per_minute_count, avg_processing_time, queue_length, wait,"
             " wait_low, wait_high, wait_in_15, state, model, late, anomaly_kind, anomaly_score"
@@ -245,18 +225,7 @@ class SqliteGateStore:
             " ORDER BY ts_us LIMIT ?",
             (stadium_id, gate_id, low, high, limit),
         )
-        return [
-            ProcessedReading(
-                reading=Reading(stadium_id, gate_id, from_epoch_us(ts), c, a, q),
-                estimate=WaitEstimate(wait, lo, hi, in15),
-                state=GateState(state),
-                model=model,
-                late=bool(late),
-                anomaly_kind=kind,
-                anomaly_score=score,
-            )
-            for ts, c, a, q, wait, lo, hi, in15, state, model, late, kind, score in rows
-        ]
+        return [history_from_row(stadium_id, gate_id, row) for row in rows]
 
     def close(self) -> None:
         self._db.close()
