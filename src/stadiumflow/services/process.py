@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from stadiumflow.domain.advice import LayoutLookup, no_layout
@@ -24,7 +24,7 @@ from stadiumflow.domain.silence import observed_interval, silent_statuses, stadi
 from stadiumflow.domain.status import GateStatus, ProcessedReading
 from stadiumflow.domain.wait import WaitEstimate
 from stadiumflow.domain.window import GateWindow, Placement, WindowPoint
-from stadiumflow.ports import AnomalyScorer, GateStore, GateStoreSession, WaitModel
+from stadiumflow.ports import AnomalyScorer, GateStore, WaitModel
 from stadiumflow.services.planning import plan_stadiums
 
 _LOCAL_SCORER = LocalRobustScorer()
@@ -153,14 +153,10 @@ def _keep_advice(before: GateStatus, status: GateStatus) -> GateStatus:
     """Advice is the planner's to change; a new reading carries the last advice over."""
     if before.recommendation is None:
         return status
-    from dataclasses import replace
-
     return replace(status, recommendation=before.recommendation)
 
 
-def _silence(
-    session: GateStoreSession, current: dict[GateKey, GateStatus], stadiums: set[str]
-) -> list[GateStatus]:
+def _silence(current: dict[GateKey, GateStatus], stadiums: set[str]) -> list[GateStatus]:
     """Gates of the batch's stadiums that fell silent in event time."""
     by_stadium: dict[str, list[GateStatus]] = defaultdict(list)
     for key, status in current.items():  # one pass, not one per stadium
@@ -230,7 +226,7 @@ def process_batch(
             pending, estimates, multivariate, previous, model.version
         )
         changed = {g: s for g, s in current.items() if previous.get(g) is not s}
-        for silent in _silence(session, current, stadiums):
+        for silent in _silence(current, stadiums):
             events += status_changes(current[silent.gate], silent)
             changed[silent.gate] = silent
             current[silent.gate] = silent
