@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from stadiumflow.config import Settings
 from stadiumflow.domain.advice import LayoutLookup, no_layout
@@ -36,6 +37,25 @@ class Services:
     consumer_stats: ConsumerStats = field(default_factory=ConsumerStats)
     scorer: AnomalyScorer = field(default_factory=LocalRobustScorer)
     layouts: LayoutLookup = field(default=no_layout)
+
+    def model_health(self) -> dict[str, Any]:
+        """The wait model in service, as /readyz and the worker heartbeat show it."""
+        return {
+            "name": self.model.name,
+            "version": self.model.version,
+            "fallback": self.model.is_fallback,
+            "fallbackReason": getattr(self.model, "reason", None),
+        }
+
+    def scorer_health(self) -> dict[str, Any]:
+        """The anomaly scorer in service (and its endpoint's breaker, if it has one)."""
+        health = getattr(self.scorer, "health", None)
+        return {
+            "name": self.scorer.name,
+            "fallback": self.scorer.is_fallback,
+            "configuredEndpoint": self.settings.sagemaker_endpoint_name,
+            **(health() if health is not None else {}),
+        }
 
     def close(self) -> None:
         for resource in (self.queue, self.store):

@@ -22,17 +22,6 @@ HEARTBEAT_EVERY_SECONDS = 1.0
 WATCHDOG_EVERY_SECONDS = 15.0
 
 
-def _scorer_health(services: Services) -> dict[str, object]:
-    scorer = services.scorer
-    health = getattr(scorer, "health", None)
-    return {
-        "name": scorer.name,
-        "fallback": scorer.is_fallback,
-        "configuredEndpoint": services.settings.sagemaker_endpoint_name,
-        **(health() if health is not None else {}),
-    }
-
-
 class Worker:
     """Consumes until stopped. ``wake()`` cuts the idle sleep short (in-process ingest)."""
 
@@ -52,18 +41,12 @@ class Worker:
 
     def _beat(self) -> None:
         assert self._heartbeat_dir is not None
-        model = self._services.model
         try:
             write_heartbeat(
                 self._heartbeat_dir,
                 {
-                    "anomalyScorer": _scorer_health(self._services),
-                    "waitModel": {
-                        "name": model.name,
-                        "version": model.version,
-                        "fallback": model.is_fallback,
-                        "fallbackReason": getattr(model, "reason", None),
-                    },
+                    "anomalyScorer": self._services.scorer_health(),
+                    "waitModel": self._services.model_health(),
                     **self._services.consumer_stats.snapshot(),
                 },
             )

@@ -77,17 +77,6 @@ def _worker_health(
     return {"mode": "none", "alive": None}, True
 
 
-def _scorer_health(services: Services) -> dict[str, Any]:
-    scorer = services.scorer
-    health = getattr(scorer, "health", None)
-    return {
-        "name": scorer.name,
-        "fallback": scorer.is_fallback,
-        "configuredEndpoint": services.settings.sagemaker_endpoint_name,
-        **(health() if health is not None else {}),
-    }
-
-
 def _identifier(request: Request, name: str) -> str:
     return check_identifier(name, request.query_params.get(name))
 
@@ -195,13 +184,8 @@ def create_app(
                 ),
                 "poisoned": stats.poisoned,
             },
-            "waitModel": {
-                "name": services.model.name,
-                "version": services.model.version,
-                "fallback": services.model.is_fallback,
-                "fallbackReason": getattr(services.model, "reason", None),
-            },
-            "anomalyScorer": _scorer_health(services),
+            "waitModel": services.model_health(),
+            "anomalyScorer": services.scorer_health(),
             "worker": worker_body,
             "ingest": {"commits": group.commits, "requests": group.requests},
         }
