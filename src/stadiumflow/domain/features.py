@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from stadiumflow.domain.window import WindowPoint
+from stadiumflow.domain.window import WINDOW_HORIZON_SECONDS, WINDOW_MAX_POINTS, WindowPoint
 
 FEATURES_VERSION = 2
 
@@ -66,35 +66,112 @@ def compute_features(points: Sequence[WindowPoint]) -> list[float]:
     """
     if not points:
         raise ValueError("features need at least one reading")
-    last = points[-1]
+    return features_of_run(points, len(points) - 1)[0]
+
+
+def features_of_run(points: Sequence[WindowPoint], first: int) -> list[list[float]]:
+    """Features of each of ``points[first:]`` as it arrived, in one pass.
+
+    ``points`` is a gate's window (ts order, strictly increasing from ``first`` on) with
+    newer readings appended; row k is what :func:`compute_features` gave for
+    ``points[first + k]`` when the window ended there, trimmed as :class:`GateWindow`
+    trims (an hour, at most ``WINDOW_MAX_POINTS``). Sliding sums make a run of n readings
+    cost O(window + n), not O(window x n): a backlog of a gate's readings is one call.
+
+    >>> from stadiumflow.domain.window import WindowPoint as P
+    >>> pts = [P(60.0 * i, 20 + i, 3.0, 10 * i) for i in range(30)]
+    >>> features_of_run(pts, 25)[-1] == compute_features(pts)
+    True
+    """
+    n = len(points)
+    if not 0 <= first < n:
+        raise ValueError("features need at least one reading")
+    counts = [p.per_minute_count for p in points]
+    rows: list[list[float]] = []
+    # The window [lo, i]; the 15- and 5-minute spans [j15, i] and [j5, i], with their sums.
+    lo = j15 = j5 = 0
+    n15 = n5 = busy_n = 0
+    c_sum15 = c_sum5 = q_sum5 = 0
+    busy_sum = 0.0
+    best = -1
+    for i in range(n):
+        p = points[i]
+        now = p.ts
+        count = p.per_minute_count
+        # Enter point i.
+        n15 += 1
+        c_sum15 += count
+        if count > 0:
+            busy_n += 1
+            busy_sum += p.avg_processing_time
+        n5 += 1
+        c_sum5 += count
+        q_sum5 += p.queue_length
+        if i < first:
+            continue
+        # Leave what aged out: the window's trim, then the 15- and 5-minute spans.
+        horizon = now - WINDOW_HORIZON_SECONDS
+        new_lo = max(lo, i - WINDOW_MAX_POINTS + 1)
+        while points[new_lo].ts < horizon:
+            new_lo += 1
+        if new_lo != lo or best < 0:
+            best = max(counts[new_lo : i + 1])
+            lo = new_lo
+        elif count > best:
+            best = count
+        cut15 = now - 15 * SECONDS_PER_MINUTE
+        while j15 < lo or points[j15].ts <= cut15:
+            gone = points[j15]
+            n15 -= 1
+            c_sum15 -= gone.per_minute_count
+            if gone.per_minute_count > 0:
+                busy_n -= 1
+                busy_sum -= gone.avg_processing_time
+            j15 += 1
+        cut5 = now - 5 * SECONDS_PER_MINUTE
+        while j5 < lo or points[j5].ts <= cut5:
+            gone = points[j5]
+            n5 -= 1
+            c_sum5 -= gone.per_minute_count
+            q_sum5 -= gone.queue_length
+            j5 += 1
+        if busy_n == 0:
+            busy_sum = 0.0  # no drift carried into the next busy span
+        rows.append(
+            _features(
+                p,
+                points[i - 1] if i > lo else None,
+                points[j5],
+                n5,
+                q_sum5,
+                c_sum5,
+                n15,
+                c_sum15,
+                busy_n,
+                busy_sum,
+                best,
+            )
+        )
+    return rows
+
+
+def _features(
+    last: WindowPoint,
+    previous: WindowPoint | None,
+    first5: WindowPoint,
+    n5: int,
+    q_sum5: int,
+    c_sum5: int,
+    n15: int,
+    c_sum15: int,
+    busy_n: int,
+    busy_sum: float,
+    best: int,
+) -> list[float]:
     now = last.ts
     q = float(last.queue_length)
     c = float(last.per_minute_count)
     a = float(last.avg_processing_time)
-
-    # One pass from the newest point back (windows hold up to 120 points; this runs once
-    # per reading in the worker): sums over the last 5 and 15 minutes, the hour's best.
-    cut5 = now - 5 * SECONDS_PER_MINUTE
-    cut15 = now - 15 * SECONDS_PER_MINUTE
-    n5 = n15 = busy_n = 0
-    q_sum5 = c_sum5 = c_sum15 = busy_sum = 0.0
-    best = 0
-    first5 = last
-    for p in reversed(points):
-        count = p.per_minute_count
-        if count > best:
-            best = count
-        if p.ts > cut15:
-            n15 += 1
-            c_sum15 += count
-            if count > 0:
-                busy_n += 1
-                busy_sum += p.avg_processing_time
-            if p.ts > cut5:
-                n5 += 1
-                q_sum5 += p.queue_length
-                c_sum5 += count
-                first5 = p
     q5 = q_sum5 / n5
     thr5 = c_sum5 / n5
     thr15 = c_sum15 / n15
@@ -102,7 +179,6 @@ def compute_features(points: Sequence[WindowPoint]) -> list[float]:
     service = busy_sum / busy_n if busy_n else a
     lanes = thr_max * service / SECONDS_PER_MINUTE if service > 0 else 0.0
 
-    previous = points[-2] if len(points) > 1 else None
     gap = (now - previous.ts) / SECONDS_PER_MINUTE if previous else 1.0
     slope1 = (q - previous.queue_length) / gap if previous and gap > 0 else 0.0
     span5 = (now - first5.ts) / SECONDS_PER_MINUTE

@@ -73,6 +73,25 @@ class GateWindow:
         self._trim()
         return Placement.NEWEST
 
+    def extend(self, points: list[WindowPoint]) -> None:
+        """Append ``points``, each newer than the one before and than the window's newest.
+
+        >>> w = GateWindow()
+        >>> w.extend([WindowPoint(60.0, 1, 3.0, 5), WindowPoint(120.0, 1, 3.0, 5)])
+        >>> w.newest_ts, len(w.points)
+        (120.0, 2)
+        """
+        if not points:
+            return
+        previous = self.newest_ts
+        for point in points:
+            if previous is not None and point.ts <= previous:
+                raise ValueError("extend takes points newer than the window's, in ts order")
+            previous = point.ts
+        self.points += points
+        self.newest_ts = previous
+        self._trim()
+
     def _trim(self) -> None:
         if self.newest_ts is None:
             return

@@ -17,7 +17,7 @@ from stadiumflow.domain.advice import LayoutLookup, no_layout
 from stadiumflow.domain.anomaly import RuleScore, Verdict, judge, score_rules
 from stadiumflow.domain.classify import classify_wait
 from stadiumflow.domain.events import ControlEvent, status_changes
-from stadiumflow.domain.features import compute_features
+from stadiumflow.domain.features import compute_features, features_of_run
 from stadiumflow.domain.multivariate import LocalRobustScorer
 from stadiumflow.domain.readings import GateKey, Reading
 from stadiumflow.domain.silence import observed_interval, silent_statuses, stadium_clock
@@ -72,6 +72,7 @@ def _place(
     for gate, group in groups.items():
         window = windows.setdefault(gate, GateWindow())
         seen: set[float] = set()
+        fresh: list[WindowPoint] = []  # newer than anything the gate has seen, in ts order
         newest: _Pending | None = None
         for reading in group:
             point = WindowPoint.of(reading)
@@ -79,17 +80,20 @@ def _place(
                 duplicates += 1
                 continue
             seen.add(point.ts)
-            placement = window.add(point)
-            if placement is Placement.DUPLICATE:
+            if window.newest_ts is None or point.ts > window.newest_ts:
+                fresh.append(point)  # the group is in ts order: late ones came first
+                newest = _Pending(reading, False)
+                pending.append(newest)
+                continue
+            if window.add(point) is Placement.DUPLICATE:
                 duplicates += 1
                 continue
-            late = placement is Placement.LATE
-            known = window.upto(point.ts) if late else window.points
-            rows.append(compute_features(known or [point]))
-            item = _Pending(reading, late)
-            if not late:
-                newest = item
-            pending.append(item)
+            rows.append(compute_features(window.upto(point.ts) or [point]))
+            pending.append(_Pending(reading, True))
+        if fresh:
+            known = window.points
+            rows += features_of_run(known + fresh, len(known))
+            window.extend(fresh)
         if newest is not None:
             # Anomalies are judged on the gate's newest reading of the batch only: live,
             # a batch holds one reading per gate; after a backlog, judging every minute
@@ -123,6 +127,7 @@ def _statuses(
             continue
         before = current.get(r.gate)
         active = before.anomaly_kind if before is not None and before.anomaly else None
+        state = classify_wait(estimate.wait)
         if item.scored:
             verdict = judge(item.rules, next(scores), active)
         else:  # an older reading of the same batch: the gate's alarm state carries over
@@ -131,12 +136,16 @@ def _statuses(
         done = ProcessedReading(
             r,
             estimate,
-            classify_wait(estimate.wait),
+            state,
             model_version,
             anomaly_kind=verdict.kind,
             anomaly_score=verdict.score,
         )
         processed.append(done)
+        if not item.scored and before is not None and state is before.state:
+            # Same state, alarm and advice as the status before it, and a newer reading
+            # of this gate follows in the batch: no event, and its status is overwritten.
+            continue
         since: datetime | None = r.ts
         if before is not None and verdict.kind is not None and verdict.kind == active:
             since = before.anomaly_since or r.ts
