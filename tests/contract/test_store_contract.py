@@ -124,6 +124,42 @@ def test_windows_persist_between_sessions(store):
     assert loaded[("AGADIR", "G1")].newest_ts == 120.0
 
 
+def test_a_window_changed_in_a_failed_session_loads_as_stored(store):
+    gate = ("AGADIR", "G1")
+    with store.session() as s:
+        s.save([], [], {gate: GateWindow([WindowPoint(60.0, 10, 3.0, 5)], 60.0)})
+    with pytest.raises(RuntimeError), store.session() as s:
+        window = s.load_windows([gate])[gate]
+        window.add(WindowPoint(120.0, 11, 3.0, 6))
+        s.save([], [], {gate: window})
+        raise RuntimeError("crash before commit")
+    with store.session() as s:
+        loaded = s.load_windows([gate])[gate]
+    assert loaded.to_rows() == [(60.0, 10, 3.0, 5)]
+    assert loaded.newest_ts == 60.0
+
+
+def test_sqlite_sees_a_window_another_worker_wrote(tmp_path):
+    """Two workers on one database: each keeps decoded windows, never a stale one."""
+    gate = ("AGADIR", "G1")
+    mine, other = (SqliteGateStore(tmp_path / "gates.sqlite3") for _ in range(2))
+    with mine.session() as s:
+        s.save([], [], {gate: GateWindow([WindowPoint(60.0, 10, 3.0, 5)], 60.0)})
+    with mine.session() as s:
+        assert s.load_windows([gate])[gate].newest_ts == 60.0
+    with other.session() as s:
+        window = s.load_windows([gate])[gate]
+        window.add(WindowPoint(120.0, 11, 3.0, 6))
+        s.save([], [], {gate: window})
+    with mine.session() as s:
+        loaded = s.load_windows([gate])[gate]
+        loaded.add(WindowPoint(180.0, 12, 3.0, 7))  # the caller's copy, not the kept one
+    with mine.session() as s:
+        again = s.load_windows([gate])[gate]
+    assert [p.ts for p in loaded.points] == [60.0, 120.0, 180.0]
+    assert [p.ts for p in again.points] == [60.0, 120.0]
+
+
 def test_a_failed_session_writes_nothing(store):
     with pytest.raises(RuntimeError), store.session() as s:
         s.save([status()], [processed()], {})
