@@ -69,9 +69,18 @@ def _between(
     return [v for t, v in items if lo < t <= hi]
 
 
+def _since(points: Sequence[WindowPoint], minutes: float) -> Sequence[WindowPoint]:
+    """The points newer than ``minutes`` before the newest, and the one point before them."""
+    cut = points[-1].ts - minutes * SECONDS_PER_MINUTE
+    k = len(points) - 1
+    while k > 0 and points[k - 1].ts > cut:
+        k -= 1
+    return points[max(k - 1, 0) :]
+
+
 def surge_score(points: Sequence[WindowPoint]) -> RuleScore:
     now = points[-1].ts
-    arrivals = _arrivals(points)
+    arrivals = _arrivals(_since(points, SURGE_BASELINE_MINUTES[0]))  # all the rule reads
     baseline = _between(arrivals, now, *SURGE_BASELINE_MINUTES)
     if len(arrivals) < 2 or len(baseline) < 4:
         return RuleScore("surge", 0.0, "not enough history")

@@ -89,12 +89,19 @@ def features_of_run(points: Sequence[WindowPoint], first: int) -> list[list[floa
     counts = [p.per_minute_count for p in points]
     rows: list[list[float]] = []
     # The window [lo, i]; the 15- and 5-minute spans [j15, i] and [j5, i], with their sums.
-    lo = j15 = j5 = 0
+    lo = 0
     n15 = n5 = busy_n = 0
     c_sum15 = c_sum5 = q_sum5 = 0
     busy_sum = 0.0
     best = -1
-    for i in range(n):
+    # Points 15 minutes older than the first row enter no span (only the hour's best,
+    # taken from ``counts``): start the sums after them.
+    start = first
+    cut = points[first].ts - 15 * SECONDS_PER_MINUTE
+    while start > 0 and points[start - 1].ts > cut:
+        start -= 1
+    j15 = j5 = start
+    for i in range(start, n):
         p = points[i]
         now = p.ts
         count = p.per_minute_count
