@@ -513,6 +513,7 @@ def machine_info(args: argparse.Namespace) -> dict[str, Any]:
         "git": git,
         "client_cpu": args.client_cpu,
         "server_cpu": args.server_cpu,
+        "sustained_cpus": args.sustained_cpus,
         "duration_s": args.duration,
         "connections": args.connections,
         "wrk_threads": args.threads,
@@ -581,7 +582,8 @@ def report(
         print()
         print(
             f"sustained: {s.target_readings_per_s:,} readings/s offered as "
-            f"{s.batch}-reading arrays ({s.target_readings_per_s / s.batch:g} requests/s)"
+            f"{s.batch}-reading arrays ({s.target_readings_per_s / s.batch:g} requests/s),"
+            f" the product on {'all cores' if info['sustained_cpus'] == 'all' else 'one core'}"
         )
         print(
             f"  achieved {fmt(s.achieved_readings_per_s)} readings/s: {s.requests_202} of "
@@ -673,7 +675,7 @@ def server(
 
 @contextlib.contextmanager
 def stadiumflow_server(
-    procs: Processes, args: argparse.Namespace, workdir: Path, name: str
+    procs: Processes, args: argparse.Namespace, workdir: Path, name: str, *, all_cpus: bool = False
 ) -> Iterator[str]:
     """``--url`` as given, or a new ``stadiumflow serve`` on its own data directory."""
     if args.url:
@@ -690,7 +692,7 @@ def stadiumflow_server(
         "--data-dir",
         str(workdir / f"{name}-data"),
     ]
-    with server(procs, name, cmd, port, args.server_cpu, workdir) as url:
+    with server(procs, name, cmd, port, None if all_cpus else args.server_cpu, workdir) as url:
         yield url
 
 
@@ -726,6 +728,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="no wrk runs against stadiumflow (with --skip-bare: sustained test only)",
     )
     p.add_argument("--skip-sustained", action="store_true", help="no sustained-rate test")
+    p.add_argument(
+        "--sustained-cpus",
+        choices=("all", "server"),
+        default="all",
+        help="sustained test: the product on all cores (as deployed), or pinned to --server-cpu",
+    )
     p.add_argument("--keep-data", action="store_true", help="keep the temporary data dir")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON ('-': stdout)")
     args = p.parse_args(argv)
@@ -822,13 +830,20 @@ def main(argv: list[str] | None = None) -> int:
                     )
         if not args.skip_sustained:
             # A fresh server (unless --url), so the wrk runs' backlog and tables weigh nothing.
-            with stadiumflow_server(procs, args, workdir, "stadiumflow-sustained") as url:
+            # The whole machine, as `stadiumflow serve` runs when deployed: the paced
+            # client is light, and pinning the product to one core is only there to
+            # compare ingest with the bare server (--sustained-cpus server restores it).
+            all_cpus = args.sustained_cpus == "all"
+            with stadiumflow_server(
+                procs, args, workdir, "stadiumflow-sustained", all_cpus=all_cpus
+            ) as url:
                 if wait_drained(url, args.drain_timeout)[0] is None:
                     print(
                         "warning: the queue is not empty before the sustained test", file=sys.stderr
                     )
                 print(
-                    f"  sustained {args.rate:,} readings/s for {args.sustain:g} s against {url} ..."
+                    f"  sustained {args.rate:,} readings/s for {args.sustain:g} s against {url}"
+                    f" on {'all cores' if all_cpus else f'cpu {args.server_cpu}'} ..."
                 )
                 sustained = run_sustained(url, args, f"{run_id}_E")
         results = report(info, runs, drains, sustained, url_note)
