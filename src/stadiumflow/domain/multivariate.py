@@ -37,7 +37,10 @@ _SCALE_FLOOR = (0.25, 0.5, 0.15, 1.0)  # per series: the smallest deviation that
 def _reference(points: Sequence[WindowPoint]) -> tuple[float, float]:
     """(mean throughput, median seconds per fan) over the newest point's last 15 minutes."""
     now = points[-1].ts
-    ref = [p for p in points if now - p.ts <= 15 * 60.0]
+    k = len(points) - 1
+    while k > 0 and now - points[k - 1].ts <= 15 * 60.0:  # from the newest back
+        k -= 1
+    ref = points[k:]
     thr = max(statistics.fmean([p.per_minute_count for p in ref]), _MIN_RATE)
     busy = [p.avg_processing_time for p in ref if p.per_minute_count > 0]
     return thr, (statistics.median(busy) if busy else 0.0)
@@ -89,8 +92,7 @@ def robust_score(points: Sequence[WindowPoint]) -> float:
     history = [_series(points, i, thr, service) for i in range(start, len(points) - 2)]
     recent = [_series(points, i, thr, service) for i in range(len(points) - 2, len(points))]
     squares = []
-    for k in range(len(SERIES)):
-        values = [h[k] for h in history]
+    for k, values in enumerate(zip(*history, strict=True)):
         centre = statistics.median(values)
         mad = statistics.median([abs(v - centre) for v in values]) * 1.4826
         scale = max(mad, _SCALE_FLOOR[k])
