@@ -18,6 +18,7 @@ SECONDS_PER_MINUTE = 60.0
 DEFAULT_SECONDS_PER_FAN = 6.0
 SATURATED_QUEUE = 5  # fans waiting: every lane is busy, throughput = capacity
 RECENT_SECONDS = 10 * 60.0  # capacity from the last 10 minutes when they were saturated
+RECENT_SATURATED = 5  # ... averaged over at most this many saturated minutes
 UNSATURATED_HEADROOM = 1.3  # an unqueued gate can pass at least this much more
 MIN_CAPACITY = 1.0  # fans/min: keeps a fresh gate from dividing by zero
 
@@ -95,14 +96,16 @@ def learned_capacity(points: Sequence[WindowPoint], lane_rate: float, now: float
     >>> learned_capacity([WindowPoint(0.0, 10, 4.0, 0)], 15.0, 0.0)
     25.0
     """
-    saturated = [p.per_minute_count for p in points if p.queue_length >= SATURATED_QUEUE]
-    recent = [
-        p.per_minute_count
-        for p in points
-        if p.queue_length >= SATURATED_QUEUE and p.ts > now - RECENT_SECONDS
-    ]
+    cutoff = now - RECENT_SECONDS
+    recent: list[int] = []
+    for p in reversed(points):  # in ts order: the recent minutes are at the end
+        if p.ts <= cutoff or len(recent) == RECENT_SATURATED:
+            break
+        if p.queue_length >= SATURATED_QUEUE:
+            recent.append(p.per_minute_count)
     if recent:
-        return sum(recent[-5:]) / len(recent[-5:])
+        return sum(recent) / len(recent)
+    saturated = [p.per_minute_count for p in points if p.queue_length >= SATURATED_QUEUE]
     best = float(max((p.per_minute_count for p in points), default=0))
     if saturated:
         top = sorted(saturated)[-3:]
@@ -119,7 +122,11 @@ def observed_arrivals(points: Sequence[WindowPoint], minutes: float = 5.0) -> fl
     if not points:
         return 0.0
     now = points[-1].ts
-    recent = [p for p in points if p.ts > now - minutes * SECONDS_PER_MINUTE]
+    cutoff = now - minutes * SECONDS_PER_MINUTE
+    first_recent = len(points) - 1
+    while first_recent > 0 and points[first_recent - 1].ts > cutoff:  # points are in ts order
+        first_recent -= 1
+    recent = points[first_recent:]
     first = recent[0]
     span = (now - first.ts) / SECONDS_PER_MINUTE
     growth = (points[-1].queue_length - first.queue_length) / span if span > 0 else 0.0

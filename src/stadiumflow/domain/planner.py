@@ -12,8 +12,9 @@ clearly better, and shares move in a dead band. Pure functions, standard library
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from stadiumflow.domain.flow import GateLoad, expected_inflow, mean_wait
@@ -45,11 +46,26 @@ class _Plan:
     config: PlannerConfig
     demand: dict[str, float]  # fans/min each gate would get without any advice
     extra: dict[str, float]  # fans/min the plan adds (+) or takes away (-)
+    now: dict[str, float] = field(default_factory=dict)  # cost(gate) until the gate moves
 
     def cost(self, gate: str, delta: float = 0.0, start: float = 0.0) -> float:
+        if delta == 0.0 and start == 0.0:
+            cached = self.now.get(gate)
+            if cached is None:
+                cached = self.now[gate] = self._wait(gate, 0.0, 0.0)
+            return cached
+        return self._wait(gate, delta, start)
+
+    def _wait(self, gate: str, delta: float, start: float) -> float:
         load = self.loads[gate]
         inflow = self.demand[gate] + self.extra[gate] + delta
         return mean_wait(load, inflow, start, self.config.horizon_minutes)
+
+    def move(self, source: str, target: str, fans_per_minute: float) -> None:
+        self.extra[source] -= fans_per_minute
+        self.extra[target] += fans_per_minute
+        self.now.pop(source, None)
+        self.now.pop(target, None)
 
     def arrival_cost(self, source: str, target: str, delta: float) -> float:
         walk = self.walk(source, target)
@@ -149,8 +165,7 @@ def _take_step(
         return False
     shares[source] = share
     targets[source] = target
-    plan.extra[source] -= step
-    plan.extra[target] += step
+    plan.move(source, target, step)
     return True
 
 
@@ -165,13 +180,26 @@ def _choose_target(
     ]
     if not options:
         return None
-    best = min(options, key=lambda g: (plan.arrival_cost(source, g, step), g))
+    best = _cheapest(plan, source, step, options)
     current = before.get("toGateId") if before else None
     if isinstance(current, str) and current in options and current != best:
         margin = plan.arrival_cost(source, current, step) - plan.arrival_cost(source, best, step)
         if margin < plan.config.switch_gain_minutes:
             return current
     return best
+
+
+def _cheapest(plan: _Plan, source: str, step: float, options: list[str]) -> str:
+    """The option with the lowest (walk + wait, gate id), nearest first: a gate whose walk
+    alone exceeds the best so far cannot win, so far gates are rarely costed."""
+    walks = sorted((plan.walk(source, g), g) for g in options)
+    best_key = (math.inf, "")
+    for walk, gate in walks:
+        if walk > best_key[0]:
+            break
+        key = (plan.arrival_cost(source, gate, step), gate)
+        best_key = min(best_key, key)
+    return best_key[1]
 
 
 def _steady(
