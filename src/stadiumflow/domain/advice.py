@@ -12,8 +12,12 @@ moved too few fans to the next gate. In the closed loop (4 days, no layout) p95 
 + wait went from 1.68 to 1.35x the oracle's at AGADIR and 1.52 to 1.22x at CASABLANCA,
 and stayed within 1.4x everywhere with a perimeter of 12 or 20 min: a prior, not a fit.
 Where gates are not numbered around the ring, no prior from names helps: with gate ids
-shuffled p95 is about 2x the oracle's, and asking a far target to save more (a share of
-its walk as a margin) measured no better.
+shuffled (``plannerNoLayoutShuffled``, 10 days) p95 is 1.4-2.2x the oracle's. Asking a far
+target to save more (a share of its walk as a margin) measured no better; equal walks
+for every pair worse (1.6-2.5x); and learning walks from when the advised fans reach
+their target cannot pay: told the true walk of each pair the moment its fans arrive,
+the planner still measured 1.4-2.2x, because the fans of that first try have already
+walked. Smaller shares until a target is proven cost more in queueing (1.8-2.6x).
 
 Lane advice reads only gate statuses, so the worker (which publishes it when it changes)
 and ``GET /api/flow/advice`` (which serves it) always agree.

@@ -5,9 +5,12 @@ incidents): once without advice; with the planner, its advice coming from the re
 service path (every simulated minute the readings go through ``process_batch`` on an
 in-memory store with the given wait model, and the statuses' recommendations are what
 fans see), once told the layout's walking times and once not (as the external judge
-runs it); and with an oracle that reads the simulation's true queues, open lanes,
-arrivals, walking times and compliance. Fans follow advice with the day's compliance.
-Scored per fan (walk + wait, minutes) and per gate-minute (red: true wait > 10).
+runs it), and once not told them with gate ids that say nothing about geometry (the
+ids the service sees are a permutation of the real ones, fixed for the day: the
+simulation is unchanged, only the names are); and with an oracle that reads the
+simulation's true queues, open lanes, arrivals, walking times and compliance. Fans
+follow advice with the day's compliance. Scored per fan (walk + wait, minutes) and per
+gate-minute (red: true wait > 10).
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ from stadiumflow.training.redirect_oracle import OracleAdvisor
 
 REDIRECT_BRANCH = 0xAD71CE  # a branch of the evaluation seed tree that training never uses
 RANDOM_STADIUMS = 2
-VARIANTS = ("none", "planner", "plannerNoLayout", "oracle")
+VARIANTS = ("none", "planner", "plannerNoLayout", "plannerNoLayoutShuffled", "oracle")
+PLANNER_VARIANTS = VARIANTS[1:-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +80,37 @@ class ServiceAdvisor:
             for s in self.store.stadium_statuses(self.stadium_id)
             if s.recommendation
         }
+
+
+class RenamedAdvisor:
+    """An advisor that sees gates under other ids: ``names`` maps each real id to the one
+    shown; readings are renamed on the way in and advice is renamed back on the way out."""
+
+    def __init__(self, inner: Advisor, names: Mapping[str, str]) -> None:
+        self.inner = inner
+        self.names = dict(names)
+        self.real = {shown: real for real, shown in self.names.items()}
+        if len(self.real) != len(self.names):
+            raise ValueError("gate names must be a one-to-one renaming")
+
+    def __call__(
+        self, now: datetime, readings: Sequence[Reading]
+    ) -> Mapping[str, tuple[str, float]]:
+        shown = [r._replace(gate_id=self.names.get(r.gate_id, r.gate_id)) for r in readings]
+        advice = self.inner(now, shown)
+        return {
+            self.real.get(gate, gate): (self.real.get(to_gate, to_gate), share)
+            for gate, (to_gate, share) in advice.items()
+        }
+
+
+def shuffled_names(gate_ids: Sequence[str], seed: int) -> dict[str, str]:
+    """A permutation of ``gate_ids`` (real id -> id shown), the same for the same seed:
+    the ids keep their form, so natural order still looks like gate order, but says
+    nothing about where the gates are."""
+    rng = np.random.default_rng([seed, REDIRECT_BRANCH])
+    shown = [gate_ids[i] for i in rng.permutation(len(gate_ids))]
+    return dict(zip(gate_ids, shown, strict=True))
 
 
 def stadiums(days_per_stadium: int) -> list[tuple[str, StadiumLayout, MatchDayParams, int]]:
@@ -130,6 +165,10 @@ def run_variant(
             advisor = ServiceAdvisor(layout.stadium_id, model, lambda _sid: layout)
         elif variant == "plannerNoLayout":
             advisor = ServiceAdvisor(layout.stadium_id, model, no_layout)
+        elif variant == "plannerNoLayoutShuffled":
+            names = shuffled_names(list(layout.gate_ids), seed)
+            service = ServiceAdvisor(layout.stadium_id, model, no_layout)
+            advisor = RenamedAdvisor(service, names)
         elif variant == "oracle":
             advisor = OracleAdvisor(seen, params.behaviour.compliance)
         result = run_match_day(layout, params, seed, advisor=advisor)
@@ -142,11 +181,19 @@ def evaluate_redirect(
     days_per_stadium: int = 1,
     *,
     on_run: Callable[[str, str, RunScore], None] | None = None,
+    variants: Sequence[str] = VARIANTS,
+    only: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Per stadium and variant: mean and p95 of walk + wait, red gate-minutes (day sums)."""
+    """Per stadium and variant: mean and p95 of walk + wait, red gate-minutes (day sums).
+
+    ``variants`` must include "none" and "oracle" (the ratios are to them); ``only``
+    keeps the named stadiums (labels as reported), for a quicker look.
+    """
     per: dict[str, dict[str, list[RunScore]]] = {}
     for label, layout, params, seed in stadiums(days_per_stadium):
-        for variant in VARIANTS:
+        if only is not None and label not in only:
+            continue
+        for variant in variants:
             score = run_variant(variant, layout, params, seed, model)
             per.setdefault(label, {}).setdefault(variant, []).append(score)
             if on_run is not None:
@@ -164,8 +211,10 @@ def _summarise(variants: dict[str, list[RunScore]]) -> dict[str, Any]:
             "redirected": int(sum(s.redirected for s in scores)),
         }
     oracle, none = out["oracle"], out["none"]
-    for variant in ("planner", "plannerNoLayout"):
-        got = out[variant]
+    for variant in PLANNER_VARIANTS:
+        got = out.get(variant)
+        if got is None:
+            continue
         got["p95OverOracle"] = round(got["p95"] / max(oracle["p95"], 1e-9), 2)
         got["redOverNone"] = round(got["redGateMinutes"] / max(none["redGateMinutes"], 1), 2)
         got["meetsTargets"] = got["p95OverOracle"] <= 1.5 and got["redOverNone"] <= 0.4
