@@ -4,6 +4,15 @@ Four LightGBM regressors on the same features, each predicting a correction to t
 queueing base (so they extrapolate with the physics beyond the training range): the
 point wait, the 10% and 90% quantiles, and the wait 15 minutes ahead. Deterministic for
 a seed: training again reproduces the shipped model.
+
+Inference cost is trees x depth (depth ~ log2 of the leaves), and the worker runs it on
+every reading, so each output gets what it needs and no more. The point estimate, which
+sets the gate state, gets large trees: on ~350 training days (800,000 rows) they find
+structure at peaks and in incidents that 31-leaf trees missed. The quantiles settle
+within a few dozen rounds of small trees; the 15-minute forecast, a noisy target, sits
+between. Against the former 4 x 300 rounds of 31 leaves at a learning rate of 0.1 this
+has a fifth of the trees, runs ~3x faster in onnxruntime on one thread, and is more
+accurate at peak and in incidents on held-out and on fresh days.
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +39,6 @@ log = logging.getLogger(__name__)
 
 HOLDOUT_SHARE = 0.2
 BASE_PARAMS: dict[str, Any] = {
-    "num_leaves": 31,
     "min_data_in_leaf": 40,
     "feature_fraction": 0.9,
     "bagging_fraction": 0.8,
@@ -40,13 +49,16 @@ BASE_PARAMS: dict[str, Any] = {
     "deterministic": True,
     "force_row_wise": True,
 }
-ROUNDS = 300  # per output: 1,200 trees in all, ~70k rows/s on one core (100 lost accuracy)
-LEARNING_RATE = 0.1
+ROUNDS = 120  # the point estimate ("wait")
+INTERVAL_ROUNDS = 30  # each of wait_low and wait_high: coverage unchanged from 30 to 40
+FORECAST_ROUNDS = 60  # wait_in_15: 240 trees in all
+LEARNING_RATE = 0.2
+# Per output: objective and leaves per tree.
 OBJECTIVES: dict[str, dict[str, Any]] = {
-    "wait": {"objective": "regression_l1"},
-    "wait_low": {"objective": "quantile", "alpha": 0.1},
-    "wait_high": {"objective": "quantile", "alpha": 0.9},
-    "wait_in_15": {"objective": "regression_l1"},
+    "wait": {"objective": "regression_l1", "num_leaves": 255},
+    "wait_low": {"objective": "quantile", "alpha": 0.1, "num_leaves": 63},
+    "wait_high": {"objective": "quantile", "alpha": 0.9, "num_leaves": 63},
+    "wait_in_15": {"objective": "regression_l1", "num_leaves": 127},
 }
 
 
@@ -67,13 +79,34 @@ class TrainedModel:
             (directory / name).write_bytes(content)
 
 
+def rounds_per_output(
+    rounds: int = ROUNDS,
+    interval_rounds: int = INTERVAL_ROUNDS,
+    forecast_rounds: int = FORECAST_ROUNDS,
+) -> dict[str, int]:
+    """Boosting rounds of each output, in OUTPUTS order."""
+    found = {
+        "wait": rounds,
+        "wait_low": interval_rounds,
+        "wait_high": interval_rounds,
+        "wait_in_15": forecast_rounds,
+    }
+    return {name: found[name] for name in OUTPUTS}
+
+
 def _fit(
-    data: TrainingData, name: str, seed: int, rounds: int, learning_rate: float
+    data: TrainingData,
+    name: str,
+    seed: int,
+    rounds: int,
+    learning_rate: float,
+    on_round: Callable[[], None] | None,
 ) -> lgb.Booster:
     target = (data.wait_in_15 if name == "wait_in_15" else data.wait) - data.base
     params = {**BASE_PARAMS, **OBJECTIVES[name], "seed": seed, "learning_rate": learning_rate}
     dataset = lgb.Dataset(data.features, label=target, feature_name=list(FEATURE_NAMES))
-    return lgb.train(params, dataset, num_boost_round=rounds)
+    callbacks = [] if on_round is None else [lambda _env: on_round()]
+    return lgb.train(params, dataset, num_boost_round=rounds, callbacks=callbacks)
 
 
 def evaluate_held_out(model: OnnxWaitModel, held: TrainingData) -> dict[str, Any]:
@@ -98,11 +131,19 @@ def train(
     seed: int = 7,
     source: str = "",
     rounds: int = ROUNDS,
+    interval_rounds: int = INTERVAL_ROUNDS,
+    forecast_rounds: int = FORECAST_ROUNDS,
     learning_rate: float = LEARNING_RATE,
+    source_sha256: str = "",
+    on_round: Callable[[], None] | None = None,
 ) -> TrainedModel:
+    """Train, export and score on held-out days; ``on_round`` is called after every round."""
     train_part, held = data.split_by_day(HOLDOUT_SHARE, seed)
     log.info("training on %d rows, holding out %d (whole days)", len(train_part), len(held))
-    boosters = [_fit(train_part, name, seed, rounds, learning_rate) for name in OUTPUTS]
+    per_output = rounds_per_output(rounds, interval_rounds, forecast_rounds)
+    boosters = [
+        _fit(train_part, name, seed, per_output[name], learning_rate, on_round) for name in OUTPUTS
+    ]
     model_bytes = to_onnx(boosters, len(FEATURE_NAMES))
     version = f"wait-f{FEATURES_VERSION}-{hashlib.sha256(model_bytes).hexdigest()[:10]}"
     metadata: dict[str, Any] = {
@@ -117,11 +158,12 @@ def train(
         "lightgbm": {
             **BASE_PARAMS,
             "learning_rate": learning_rate,
-            "rounds": rounds,
+            "rounds": per_output,
             "objectives": OBJECTIVES,
         },
         "training": {
             "source": source,
+            "sha256": source_sha256,
             "rows": len(train_part),
             "days": len(np.unique(train_part.day)),
             "heldOutRows": len(held),

@@ -11,8 +11,13 @@ from stadiumflow.adapters.onnx_model import METADATA_FILE, MODEL_FILE, OnnxWaitM
 from stadiumflow.domain.errors import ModelUnavailable
 from stadiumflow.domain.features import FEATURE_NAMES, compute_features
 from stadiumflow.domain.window import GateWindow, WindowPoint
+from stadiumflow.entrypoints import cli_ml
+from stadiumflow.training import train as train_module
 from stadiumflow.training.dataset import TrainingData
+from stadiumflow.training.metrics import score
 from stadiumflow.training.train import TrainedModel, train
+
+ROUNDS = {"rounds": 40, "interval_rounds": 15, "forecast_rounds": 25}
 
 
 def synthetic(days: int = 12, minutes: int = 60, seed: int = 3) -> TrainingData:
@@ -52,7 +57,7 @@ def synthetic(days: int = 12, minutes: int = 60, seed: int = 3) -> TrainingData:
 
 @pytest.fixture(scope="module")
 def trained() -> TrainedModel:
-    return train(synthetic(), seed=1, rounds=40)
+    return train(synthetic(), seed=1, **ROUNDS)
 
 
 def test_export_matches_lightgbm_and_metadata_is_complete(trained):
@@ -67,10 +72,36 @@ def test_export_matches_lightgbm_and_metadata_is_complete(trained):
     assert 0 <= held["model"]["coverage_10_90"] <= 1
 
 
-def test_training_is_reproducible_from_its_seed(trained):
-    again = train(synthetic(), seed=1, rounds=40)
+def test_training_is_reproducible_from_its_seed_and_reports_every_round(trained):
+    rounds = []
+    again = train(synthetic(), seed=1, **ROUNDS, on_round=lambda: rounds.append(1))
     assert again.metadata["version"] == trained.metadata["version"]
     assert again.model_bytes == trained.model_bytes
+    assert len(rounds) == 40 + 2 * 15 + 25
+
+
+def test_metadata_lists_the_rounds_of_each_output(trained):
+    assert trained.metadata["lightgbm"]["rounds"] == {
+        "wait": 40,
+        "wait_low": 15,
+        "wait_high": 15,
+        "wait_in_15": 25,
+    }
+
+
+def test_cli_defaults_are_the_training_defaults():
+    assert cli_ml.ROUNDS == train_module.ROUNDS
+    assert cli_ml.INTERVAL_ROUNDS == train_module.INTERVAL_ROUNDS
+    assert cli_ml.FORECAST_ROUNDS == train_module.FORECAST_ROUNDS
+
+
+def test_coverage_at_peak_ignores_the_empty_queues_any_interval_holds():
+    truth = np.array([0.0, 0.0, 0.0, 0.0, 8.0, 12.0])
+    low, high = np.zeros(6), np.array([0.0, 0.0, 0.0, 0.0, 9.0, 11.0])
+    s = score(truth, truth, np.array([""] * 6), low, high)
+    assert s.coverage_10_90 == pytest.approx(5 / 6)
+    assert s.coverage_peak == pytest.approx(0.5)
+    assert score(truth, truth, np.array([""] * 6)).coverage_peak is None
 
 
 def test_predictions_are_ordered_and_batched(trained):
