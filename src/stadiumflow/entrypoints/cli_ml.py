@@ -99,12 +99,12 @@ def _evaluate_redirect(args: argparse.Namespace) -> int:
     model = load_wait_model(args.model_dir or shipped_model_dir())
     print(f"closed loop with {model.version}, {args.days} day(s) per stadium", file=sys.stderr)
     report = evaluate_redirect(model, args.days)
-    print(f"{'stadium':12}{'advice':17}{'mean':>7}{'p95':>7}{'red min':>9}{'p95/oracle':>12}")
+    print(f"{'stadium':12}{'advice':25}{'mean':>7}{'p95':>7}{'red min':>9}{'p95/oracle':>12}")
     for stadium, variants in report.items():
         for name, v in variants.items():
             ratio = v.get("p95OverOracle")
             print(
-                f"{stadium:12}{name:17}{v['mean']:7.2f}{v['p95']:7.2f}{v['redGateMinutes']:9}"
+                f"{stadium:12}{name:25}{v['mean']:7.2f}{v['p95']:7.2f}{v['redGateMinutes']:9}"
                 f"{'' if ratio is None else f'{ratio:12.2f}'}"
             )
     if args.json:
