@@ -37,6 +37,10 @@ DROP_MIN_Z = 3.0  # ...far below what counting noise explains (Poisson deviation
 DROP_MIN_QUEUE = 10  # ...while fans wait and the queue is not draining
 
 STUCK_MIN_QUEUE = 3
+MAX_POINTS = 64
+"""The rules read at most a gate's newest 64 readings: more than an hour at one a minute.
+A gate reporting every few seconds is judged on its last 64, which bounds the work per
+gate however chatty its sensor."""
 STUCK_RUN_LONG_QUEUE = 3  # identical reports in a row when the queue is >= 10
 STUCK_RUN_SHORT_QUEUE = 5  # when it is shorter (small numbers repeat by chance)
 STUCK_MIN_FANS_PASSED = 5
@@ -80,7 +84,7 @@ def _since(points: Sequence[WindowPoint], minutes: float) -> Sequence[WindowPoin
 
 def surge_score(points: Sequence[WindowPoint]) -> RuleScore:
     now = points[-1].ts
-    arrivals = _arrivals(_since(points, SURGE_BASELINE_MINUTES[0]))  # all the rule reads
+    arrivals = _arrivals(_since(points[-MAX_POINTS:], SURGE_BASELINE_MINUTES[0]))
     baseline = _between(arrivals, now, *SURGE_BASELINE_MINUTES)
     if len(arrivals) < 2 or len(baseline) < 4:
         return RuleScore("surge", 0.0, "not enough history")
@@ -105,11 +109,13 @@ def throughput_drop_score(points: Sequence[WindowPoint]) -> RuleScore:
     """Fans waiting, the queue not draining, and the turnstiles passing far fewer fans
     than this gate just did or can do (its recent median, or the best of its hour)."""
     last = points[-1]
+    if last.queue_length < DROP_MIN_QUEUE:
+        return RuleScore("throughput_drop", 0.0, "no reference or nobody waiting")
     now = last.ts
-    earlier = points[:-1]
+    earlier = points[-MAX_POINTS - 1 : -1]
     counts = [(p.ts, float(p.per_minute_count)) for p in earlier]
     recent = _between(counts, now, *DROP_REFERENCE_MINUTES)
-    if len(recent) < 3 or last.queue_length < DROP_MIN_QUEUE:
+    if len(recent) < 3:
         return RuleScore("throughput_drop", 0.0, "no reference or nobody waiting")
     hour = sorted(c for _, c in counts[:-1]) or [0.0]
     capable = hour[int(0.75 * (len(hour) - 1))]  # the hour's upper quartile: what it can do

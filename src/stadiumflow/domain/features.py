@@ -10,7 +10,9 @@ thing in any stadium: no gate identities, no clock times, no kickoff assumptions
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from operator import attrgetter
 
 from stadiumflow.domain.window import WINDOW_HORIZON_SECONDS, WINDOW_MAX_POINTS, WindowPoint
 
@@ -44,6 +46,8 @@ DEFAULT_SECONDS_PER_FAN = 6.0
 _MIN_RATE = 1e-6  # fans/min: below this a throughput counts as zero
 
 BASE_INDEX = FEATURE_NAMES.index("wait_queue_over_throughput")
+_ts = attrgetter("ts")
+_queue = attrgetter("queue_length")
 
 
 def _queue_over(queue: float, rate: float, seconds_per_fan: float) -> float:
@@ -87,63 +91,61 @@ def features_of_run(points: Sequence[WindowPoint], first: int) -> list[list[floa
     if not 0 <= first < n:
         raise ValueError("features need at least one reading")
     counts = [p.per_minute_count for p in points]
+    # The first row from scratch, with sums over slices: its window [lo, first] as
+    # GateWindow trims it, and the 15- and 5-minute spans [j15, first] and [j5, first].
+    now = points[first].ts
+    end = first + 1
+    lo = bisect_left(
+        points, now - WINDOW_HORIZON_SECONDS, max(end - WINDOW_MAX_POINTS, 0), end, key=_ts
+    )
+    j15 = bisect_right(points, now - 15 * SECONDS_PER_MINUTE, lo, first, key=_ts)
+    j5 = bisect_right(points, now - 5 * SECONDS_PER_MINUTE, j15, first, key=_ts)
+    best = max(counts[lo:end])
+    n15, c_sum15 = end - j15, sum(counts[j15:end])
+    busy = [p.avg_processing_time for p in points[j15:end] if p.per_minute_count > 0]
+    busy_n, busy_sum = len(busy), sum(busy)
+    n5, c_sum5 = end - j5, sum(counts[j5:end])
+    q_sum5 = sum(map(_queue, points[j5:end]))
     rows: list[list[float]] = []
-    # The window [lo, i]; the 15- and 5-minute spans [j15, i] and [j5, i], with their sums.
-    lo = 0
-    n15 = n5 = busy_n = 0
-    c_sum15 = c_sum5 = q_sum5 = 0
-    busy_sum = 0.0
-    best = -1
-    # Points 15 minutes older than the first row enter no span (only the hour's best,
-    # taken from ``counts``): start the sums after them.
-    start = first
-    cut = points[first].ts - 15 * SECONDS_PER_MINUTE
-    while start > 0 and points[start - 1].ts > cut:
-        start -= 1
-    j15 = j5 = start
-    for i in range(start, n):
+    for i in range(first, n):
         p = points[i]
-        now = p.ts
-        count = p.per_minute_count
-        # Enter point i.
-        n15 += 1
-        c_sum15 += count
-        if count > 0:
-            busy_n += 1
-            busy_sum += p.avg_processing_time
-        n5 += 1
-        c_sum5 += count
-        q_sum5 += p.queue_length
-        if i < first:
-            continue
-        # Leave what aged out: the window's trim, then the 15- and 5-minute spans.
-        horizon = now - WINDOW_HORIZON_SECONDS
-        new_lo = max(lo, i - WINDOW_MAX_POINTS + 1)
-        while points[new_lo].ts < horizon:
-            new_lo += 1
-        if new_lo != lo or best < 0:
-            best = max(counts[new_lo : i + 1])
-            lo = new_lo
-        elif count > best:
-            best = count
-        cut15 = now - 15 * SECONDS_PER_MINUTE
-        while j15 < lo or points[j15].ts <= cut15:
-            gone = points[j15]
-            n15 -= 1
-            c_sum15 -= gone.per_minute_count
-            if gone.per_minute_count > 0:
-                busy_n -= 1
-                busy_sum -= gone.avg_processing_time
-            j15 += 1
-        cut5 = now - 5 * SECONDS_PER_MINUTE
-        while j5 < lo or points[j5].ts <= cut5:
-            gone = points[j5]
-            n5 -= 1
-            c_sum5 -= gone.per_minute_count
-            q_sum5 -= gone.queue_length
-            j5 += 1
-        if busy_n == 0:
-            busy_sum = 0.0  # no drift carried into the next busy span
+        if i > first:  # enter point i, then leave what aged out
+            now = p.ts
+            count = p.per_minute_count
+            n15 += 1
+            c_sum15 += count
+            if count > 0:
+                busy_n += 1
+                busy_sum += p.avg_processing_time
+            n5 += 1
+            c_sum5 += count
+            q_sum5 += p.queue_length
+            new_lo = max(lo, i - WINDOW_MAX_POINTS + 1)
+            while points[new_lo].ts < now - WINDOW_HORIZON_SECONDS:
+                new_lo += 1
+            if new_lo != lo:
+                best = max(counts[new_lo : i + 1])
+                lo = new_lo
+            elif count > best:
+                best = count
+            cut15 = now - 15 * SECONDS_PER_MINUTE
+            while j15 < lo or points[j15].ts <= cut15:
+                gone = points[j15]
+                n15 -= 1
+                c_sum15 -= gone.per_minute_count
+                if gone.per_minute_count > 0:
+                    busy_n -= 1
+                    busy_sum -= gone.avg_processing_time
+                j15 += 1
+            cut5 = now - 5 * SECONDS_PER_MINUTE
+            while j5 < lo or points[j5].ts <= cut5:
+                gone = points[j5]
+                n5 -= 1
+                c_sum5 -= gone.per_minute_count
+                q_sum5 -= gone.queue_length
+                j5 += 1
+            if busy_n == 0:
+                busy_sum = 0.0  # no drift carried into the next busy span
         rows.append(
             _features(
                 p,

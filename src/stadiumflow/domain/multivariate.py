@@ -35,10 +35,12 @@ _SCALE_FLOOR = (0.25, 0.5, 0.15, 1.0)  # per series: the smallest deviation that
 
 
 def _reference(points: Sequence[WindowPoint]) -> tuple[float, float]:
-    """(mean throughput, median seconds per fan) over the newest point's last 15 minutes."""
+    """(mean throughput, median seconds per fan) over the newest point's last 15 minutes
+    (at most the HISTORY_POINTS + 2 newest readings, as the score reads)."""
     now = points[-1].ts
     k = len(points) - 1
-    while k > 0 and now - points[k - 1].ts <= 15 * 60.0:  # from the newest back
+    oldest = max(len(points) - HISTORY_POINTS - 2, 0)  # a chatty gate: its newest readings
+    while k > oldest and now - points[k - 1].ts <= 15 * 60.0:  # from the newest back
         k -= 1
     ref = points[k:]
     thr = max(statistics.fmean([p.per_minute_count for p in ref]), _MIN_RATE)
