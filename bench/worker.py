@@ -28,6 +28,7 @@ from stadiumflow.adapters.sqlite_queue import SqliteQueue
 from stadiumflow.adapters.sqlite_store import SqliteGateStore
 from stadiumflow.bootstrap import load_wait_model, shipped_model_dir
 from stadiumflow.domain.readings import Reading
+from stadiumflow.entrypoints.worker import tune_gc_for_batches
 from stadiumflow.ports import GateStore
 from stadiumflow.services.consume import ConsumerStats, consume_once
 from stadiumflow.services.process import process_batch
@@ -70,6 +71,7 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=8)
     args = parser.parse_args()
     model = load_wait_model(shipped_model_dir())
+    tune_gc_for_batches()  # as a worker process does
     stadiums = -(-args.gates // GATES_PER_STADIUM)
     print(f"model {model.version}; {args.gates} gates in {stadiums} stadiums")
     rng = np.random.default_rng(1)

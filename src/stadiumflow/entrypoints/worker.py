@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -20,6 +21,18 @@ log = logging.getLogger(__name__)
 MAX_IDLE_SLEEP_SECONDS = 0.25
 HEARTBEAT_EVERY_SECONDS = 1.0
 WATCHDOG_EVERY_SECONDS = 15.0
+GC_THRESHOLDS = (50_000, 10, 10)
+"""A batch allocates a dozen short-lived objects per reading and almost no cycles, so
+CPython's default (a collection every 700 allocations, each full one walking every
+window and the model) cost about a fifth of a worker process's time. A worker process
+collects every 50,000 allocations, and freezes what start-up built out of collections."""
+
+
+def tune_gc_for_batches() -> None:
+    """Apply :data:`GC_THRESHOLDS` to this process, after freezing what it holds now."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 class Worker:
@@ -136,6 +149,7 @@ def run_worker_process(
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    tune_gc_for_batches()
     try:
         worker.run()
     finally:
