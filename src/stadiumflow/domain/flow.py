@@ -8,8 +8,10 @@ headroom is re-learned as soon as redirected fans make a queue appear there).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from stadiumflow.domain.status import GateStatus
 from stadiumflow.domain.window import WindowPoint
@@ -21,6 +23,8 @@ RECENT_SECONDS = 10 * 60.0  # capacity from the last 10 minutes when they were s
 RECENT_SATURATED = 5  # ... averaged over at most this many saturated minutes
 UNSATURATED_HEADROOM = 1.3  # an unqueued gate can pass at least this much more
 MIN_CAPACITY = 1.0  # fans/min: keeps a fresh gate from dividing by zero
+_ts = attrgetter("ts")
+_count = attrgetter("per_minute_count")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,16 +127,15 @@ def observed_arrivals(points: Sequence[WindowPoint], minutes: float = 5.0) -> fl
         return 0.0
     now = points[-1].ts
     cutoff = now - minutes * SECONDS_PER_MINUTE
-    first_recent = len(points) - 1
-    while first_recent > 0 and points[first_recent - 1].ts > cutoff:  # points are in ts order
-        first_recent -= 1
-    recent = points[first_recent:]
-    first = recent[0]
+    first_recent = bisect_right(points, cutoff, 0, len(points) - 1, key=_ts)  # ts order
+    first = points[first_recent]
     span = (now - first.ts) / SECONDS_PER_MINUTE
     growth = (points[-1].queue_length - first.queue_length) / span if span > 0 else 0.0
-    served = sum(p.per_minute_count for p in recent[1:]) / max(len(recent) - 1, 1)
-    if len(recent) == 1:
+    served_n = len(points) - 1 - first_recent
+    if served_n == 0:
         served = float(first.per_minute_count)
+    else:
+        served = sum(map(_count, points[first_recent + 1 :])) / served_n
     return max(served + growth, 0.0)
 
 
