@@ -13,7 +13,7 @@ from typing import Any
 from stadiumflow.bootstrap import load_wait_model, shipped_model_dir
 
 # As in training.train (not imported here: lightgbm is an extra); a test keeps them equal.
-ROUNDS = 120  # the point estimate
+ROUNDS = 200  # the point estimate
 INTERVAL_ROUNDS = 30  # each of the 10% and 90% quantiles
 FORECAST_ROUNDS = 60  # the wait 15 minutes ahead
 

@@ -49,13 +49,17 @@ BASE_PARAMS: dict[str, Any] = {
     "deterministic": True,
     "force_row_wise": True,
 }
-ROUNDS = 120  # the point estimate ("wait")
+ROUNDS = 200  # the point estimate ("wait")
 INTERVAL_ROUNDS = 30  # each of wait_low and wait_high: coverage unchanged from 30 to 40
-FORECAST_ROUNDS = 60  # wait_in_15: 240 trees in all
-LEARNING_RATE = 0.2
-# Per output: objective and leaves per tree.
+FORECAST_ROUNDS = 60  # wait_in_15: 320 trees in all
+LEARNING_RATE = 0.15
+# Per output: objective and leaves per tree. The point estimate keeps small trees: with
+# 127 or 255 leaves it scored better on our held-out days but bent the physics where our
+# data is thin (a steady queue of 200 at 20 fans/min read 8.3-8.9 min instead of 10; 600
+# waiting at 40/min after a one-minute jump read 6-10 min): the other simulator's queues
+# follow queue / throughput more closely than ours, so that is error there.
 OBJECTIVES: dict[str, dict[str, Any]] = {
-    "wait": {"objective": "regression_l1", "num_leaves": 255},
+    "wait": {"objective": "regression_l1", "num_leaves": 31},
     "wait_low": {"objective": "quantile", "alpha": 0.1, "num_leaves": 63},
     "wait_high": {"objective": "quantile", "alpha": 0.9, "num_leaves": 63},
     "wait_in_15": {"objective": "regression_l1", "num_leaves": 127},
