@@ -51,12 +51,18 @@ def _send(url: str, minutes: range, acknowledged: list[int], stop: threading.Eve
 
 
 def _history(url: str, gate: str) -> list[str]:
-    response = httpx.get(
-        f"{url}/api/flow/history",
-        params={"stadiumId": "AGADIR", "gateId": gate, "limit": 5000},
-        timeout=10,
-    )
-    return [item["ts"] for item in response.json()["items"]] if response.status_code == 200 else []
+    """Every stored ts of ``gate``, following the pages (a fast sender posts thousands)."""
+    stamps: list[str] = []
+    params = {"stadiumId": "AGADIR", "gateId": gate, "limit": "5000"}
+    while True:
+        response = httpx.get(f"{url}/api/flow/history", params=params, timeout=10)
+        if response.status_code != 200:
+            return stamps
+        body = response.json()
+        stamps += [item["ts"] for item in body["items"]]
+        if body.get("next") is None:
+            return stamps
+        params["cursor"] = body["next"]
 
 
 def _assert_exactly_once(url: str, acknowledged: set[int], timeout: float = 25) -> None:
