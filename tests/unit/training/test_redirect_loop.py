@@ -33,10 +33,11 @@ LAYOUT = StadiumLayout(
 PARAMS = MatchDayParams(open_minutes_before=90.0, observe_minutes_after=10.0, incidents=())
 
 
-def test_the_planner_beats_no_advice_in_a_short_day():
+@pytest.mark.parametrize("variant", ["plannerNoLayout", "plannerNoLayoutShuffled"])
+def test_the_planner_beats_no_advice_in_a_short_day(variant):
     model = QueueingWaitModel()
     none = run_variant("none", LAYOUT, PARAMS, 3, model)
-    planner = run_variant("plannerNoLayout", LAYOUT, PARAMS, 3, model)
+    planner = run_variant(variant, LAYOUT, PARAMS, 3, model)
     assert none.red_gate_minutes > 10
     assert planner.p95 < 0.7 * none.p95
     assert planner.red_gate_minutes < 0.5 * none.red_gate_minutes
@@ -66,14 +67,6 @@ def test_a_renamed_advisor_renames_readings_in_and_advice_out():
     assert advice == {"G1": ("G2", 0.4)}  # real G1 (shown as G3) -> real G2 (shown as G1)
     with pytest.raises(ValueError):
         RenamedAdvisor(inner, {"G1": "G2", "G2": "G2"})
-
-
-def test_the_planner_with_shuffled_gate_ids_still_beats_no_advice():
-    model = QueueingWaitModel()
-    none = run_variant("none", LAYOUT, PARAMS, 3, model)
-    shuffled = run_variant("plannerNoLayoutShuffled", LAYOUT, PARAMS, 3, model)
-    assert shuffled.redirected > 0
-    assert shuffled.p95 < 0.7 * none.p95
 
 
 def test_the_summary_rates_every_planner_variant_against_the_oracle():
