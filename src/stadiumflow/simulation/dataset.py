@@ -9,11 +9,12 @@ same day whatever the number of processes, and rows come out in day order.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from pathlib import Path
 
 import numpy as np
@@ -98,9 +99,12 @@ def generate_training_csv(
     workers = workers or min(os.cpu_count() or 1, 8)
     written = 0
     days = 0
-    with out.open("w", encoding="utf-8", newline="") as f:
+    chunks = _day_chunks(seed, workers)
+    with out.open("w", encoding="utf-8", newline="") as f, contextlib.closing(chunks):
+        # closing: the pool stops here, not in a finaliser at interpreter exit (a pool
+        # terminated during shutdown can hang)
         csv.writer(f, lineterminator="\n").writerow(TRAINING_COLUMNS)
-        for count, text in _day_chunks(seed, workers):
+        for count, text in chunks:
             days += 1
             if written + count > samples:
                 keep = samples - written
@@ -115,14 +119,16 @@ def generate_training_csv(
     return days
 
 
-def _day_chunks(seed: int, workers: int) -> Iterator[tuple[int, str]]:
+def _day_chunks(seed: int, workers: int) -> Generator[tuple[int, str], None, None]:
     """Days 0, 1, 2, ... as CSV chunks, computed ``workers`` at a time, in day order."""
     if workers <= 1:
         day = 0
         while True:
             yield _simulate_day_csv((seed, day))
             day += 1
-    context = multiprocessing.get_context("spawn" if os.name == "nt" else "fork")
+    # Not "fork": the caller may already run threads (tqdm's monitor does), and a child
+    # forked while one of them holds a lock can wait for it forever.
+    context = multiprocessing.get_context("spawn" if os.name == "nt" else "forkserver")
     with context.Pool(workers) as pool:
         day = 0
         while True:
