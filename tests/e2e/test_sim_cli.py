@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -144,3 +145,34 @@ def test_demo_starts_the_server_replays_and_stops(tmp_path: Path) -> None:
     assert "replay done" in done.stdout and "0 rejected" in done.stdout
     with socket.socket() as s:  # the server is gone: the port is free again
         assert s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_sigterm_to_the_demo_stops_its_server(tmp_path: Path) -> None:
+    """A service manager stops with SIGTERM: the server must not outlive the demo."""
+    port = free_port()
+    demo = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "stadiumflow",
+            "demo",
+            "--port",
+            str(port),
+            "--speed",
+            "60",
+            "--data-dir",
+            str(tmp_path / "demo"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert wait_until_healthy(f"http://127.0.0.1:{port}", 60), "server did not start"
+        demo.send_signal(signal.SIGTERM)
+        assert demo.wait(30) == 0
+        with socket.socket() as s:  # the server is gone: the port is free again
+            assert s.connect_ex(("127.0.0.1", port)) != 0
+    finally:
+        if demo.poll() is None:
+            demo.kill()

@@ -2,8 +2,9 @@
 
 Starts ``python -m stadiumflow serve`` as a child process on a fresh data directory,
 waits for /healthz, replays one simulated match day for every shipped stadium into it
-(interleaved minute by minute) and prints where to look. Ctrl-C stops the replay and the
-server; the server gets SIGINT and time to finish its shutdown before it is killed.
+(interleaved minute by minute) and prints where to look. Ctrl-C, SIGTERM or SIGHUP stop
+the replay and the server; the server gets SIGINT and time to finish its shutdown before
+it is killed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 
 from stadiumflow.entrypoints.sim_replay import ReplayStats, replay, wait_until_healthy
 from stadiumflow.layouts import SHIPPED_LAYOUTS
@@ -77,6 +79,7 @@ def run_demo(
     # server with exactly one SIGINT (a second one makes uvicorn abandon its shutdown).
     process = subprocess.Popen(server_command(port, data_dir), start_new_session=True)
     stop = threading.Event()
+    previous = _stop_on_termination()
     try:
         if not wait_until_healthy(base, SERVER_START_SECONDS) or process.poll() is not None:
             say(f"the server did not come up on port {port} (is the port free?)")
@@ -100,6 +103,20 @@ def run_demo(
     finally:
         stop.set()
         stop_server(process)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_termination() -> dict[int, Callable[..., object] | int | None]:
+    """SIGTERM and SIGHUP stop the demo as Ctrl-C does. By default they end the process at
+    once, and the server, in a session of its own, would outlive it holding the port."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {signum: signal.signal(signum, _interrupt) for signum in (signal.SIGTERM, signal.SIGHUP)}
 
 
 def _replay_in_thread(
