@@ -146,6 +146,8 @@ def test_tiles_show_states_and_a_live_update_arrives_without_reload(fed_server, 
         if gate["anomaly"]:
             badge = tile.locator(".badge").inner_text()
             assert gate["anomalyKind"].replace("_", " ") in badge and "since" in badge
+        at_risk = gate["state"] != "red" and max(gate["waitHigh"] or 0, gate["waitIn15"] or 0) > 10
+        assert tile.locator(".risk").count() == (1 if at_risk else 0), gate_id
     assert by_gate["G5"]["anomaly"], "a frozen queue sensor should be flagged"
     advised = {g: d["recommendation"]["message"] for g, d in by_gate.items() if d["recommendation"]}
     assert advised, "the seeded advice, or the planner's, is on some gate"
@@ -211,3 +213,45 @@ def test_stadium_choice_is_remembered_in_the_url(fed_server, browser):
     page.wait_for_function("new URL(location.href).searchParams.get('stadium') === 'AGADIR'")
     assert page.locator("#stadium-select").input_value() == STADIUM
     page.close()
+
+
+def test_a_gate_whose_bound_or_forecast_is_red_shows_it_may_turn_red(tmp_path, browser):
+    """Statuses seeded in the store, served with no worker: what the tile says follows
+    from the status alone, whatever the model would have said."""
+    data = tmp_path / "data"
+    data.mkdir()
+    now = datetime.now(UTC).replace(microsecond=0)
+    shapes = {  # gate -> (state, wait, 90% bound, in 15 minutes)
+        "G1": (GateState.YELLOW, 8.0, 13.0, 9.0),  # the bound is red
+        "G2": (GateState.GREEN, 3.0, 4.5, 12.0),  # the forecast is red
+        "G3": (GateState.YELLOW, 7.0, 9.5, 8.0),  # nothing red ahead
+        "G4": (GateState.RED, 14.0, 18.0, 16.0),  # red already
+    }
+    store = SqliteGateStore(data / "gates.sqlite3")
+    with store.session() as session:
+        session.save(
+            [
+                GateStatus(
+                    STADIUM, g, now, wait, state, 20, 3.0, 60, "seed", 0.5 * wait, high, ahead
+                )
+                for g, (state, wait, high, ahead) in shapes.items()
+            ],
+            [],
+            {},
+        )
+    store.close()
+    port = free_port()
+    process, _ = start_process(["serve", "--port", str(port), "--worker", "none"], data, "server")
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, process)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000}, bypass_csp=True)
+        page.goto(f"{url}/?stadium={STADIUM}")
+        page.wait_for_function("document.querySelectorAll('.tile[data-gate]').length === 4")
+        risky = {g: page.locator(f".tile[data-gate='{g}'] .risk").count() for g in shapes}
+        assert risky == {"G1": 1, "G2": 1, "G3": 0, "G4": 0}
+        assert "may turn red" in page.locator(".tile[data-gate='G1'] .risk").inner_text()
+        page.close()
+    finally:
+        process.terminate()
+        process.wait(15)

@@ -7,6 +7,7 @@
   const HOUR_MS = 60 * 60 * 1000;
   const FEED_MAX = 30;
   const STALE_AFTER_S = 120;
+  const RED_ABOVE_MIN = 10; // the contract: red when the wait is over 10 minutes
   const SVG_NS = "http://www.w3.org/2000/svg";
   const KINDS = ["state_changed", "anomaly_started", "anomaly_ended", "advice_changed"];
   // Each state has a word and a shape, so colour is never the only signal.
@@ -220,6 +221,15 @@
       badge.append(`${(gate.anomalyKind || "anomaly").replace(/_/g, " ")}${since}`);
       badge.title = `anomaly score ${gate.anomalyScore}`;
       tile.badges.append(badge);
+    }
+    const risky = (v) => v != null && v > RED_ABOVE_MIN;
+    if (gate.state !== "red" && (risky(gate.waitHigh) || risky(gate.waitIn15))) {
+      // Not red yet, but its 90% bound or its 15-minute forecast is: stewards can act early.
+      const risk = document.createElement("span");
+      risk.className = "risk";
+      risk.textContent = "may turn red";
+      risk.title = `90% bound ${fmtMin(gate.waitHigh)} min, in 15 min ${fmtMin(gate.waitIn15)} min`;
+      tile.badges.append(risk);
     }
     const message = gate.recommendation && gate.recommendation.message;
     tile.advice.hidden = !message;
