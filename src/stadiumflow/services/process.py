@@ -64,7 +64,7 @@ def _by_gate(readings: Iterable[Reading]) -> dict[GateKey, list[Reading]]:
 def _place(
     groups: dict[GateKey, list[Reading]], windows: dict[GateKey, GateWindow]
 ) -> tuple[list[_Pending], list[list[float]], list[list[WindowPoint]], int]:
-    """Pass 1: windows, features, rule scores and shingle windows, reading by reading."""
+    """Pass 1: windows, features, rule scores and shingle windows, gate by gate."""
     pending: list[_Pending] = []
     rows: list[list[float]] = []
     shingles: list[list[WindowPoint]] = []
@@ -73,7 +73,6 @@ def _place(
         window = windows.setdefault(gate, GateWindow())
         seen: set[float] = set()
         fresh: list[WindowPoint] = []  # newer than anything the gate has seen, in ts order
-        newest: _Pending | None = None
         for reading in group:
             point = WindowPoint.of(reading)
             if point.ts in seen:
@@ -82,27 +81,27 @@ def _place(
             seen.add(point.ts)
             if window.newest_ts is None or point.ts > window.newest_ts:
                 fresh.append(point)  # the group is in ts order: late ones came first
-                newest = _Pending(reading, False)
-                pending.append(newest)
+                pending.append(_Pending(reading, False))
                 continue
             if window.add(point) is Placement.DUPLICATE:
                 duplicates += 1
                 continue
             rows.append(compute_features(window.upto(point.ts) or [point]))
             pending.append(_Pending(reading, True))
-        if fresh:
-            known = window.points
-            rows += features_of_run(known + fresh, len(known))
-            window.extend(fresh)
-        if newest is not None:
-            # Anomalies are judged on the gate's newest reading of the batch only: live,
-            # a batch holds one reading per gate; after a backlog, judging every minute
-            # of it again would cost more than the status it changes.
-            known = list(window.points)
-            newest.scored = True
-            newest.rules = score_rules(known)
-            newest.interval = observed_interval([p.ts for p in known[-11:]])
-            shingles.append(known)
+        if not fresh:
+            continue
+        known = window.points
+        rows += features_of_run(known + fresh, len(known))
+        window.extend(fresh)
+        # Anomalies are judged on the gate's newest reading of the batch only (the last
+        # pending one): live, a batch holds one reading per gate; after a backlog, judging
+        # every minute of it again would cost more than the status it changes.
+        newest = pending[-1]
+        known = list(window.points)
+        newest.scored = True
+        newest.rules = score_rules(known)
+        newest.interval = observed_interval([p.ts for p in known[-11:]])
+        shingles.append(known)
     return pending, rows, shingles, duplicates
 
 
