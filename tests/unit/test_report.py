@@ -27,6 +27,14 @@ def _parse(*argv: str) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
+def _report(out: Path, data_dir: Path, date: str = "2025-07-14", *extra: str) -> argparse.Namespace:
+    """``stadiumflow report`` for AGADIR on ``date``, parsed."""
+    return _parse(
+        "report", "--stadium", "AGADIR", "--date", date, "--out", str(out),
+        "--data-dir", str(data_dir), *extra,
+    )  # fmt: skip
+
+
 def _queues(minute: int) -> dict[str, int]:
     """G1 stays short; G2 builds up past red and drains; G3's queue sensor freezes."""
     build = minute * 15 if minute < 40 else max(0, 600 - (minute - 40) * 30)
@@ -66,19 +74,7 @@ def _truth(path: Path) -> Path:
 
 def test_report_draws_the_day_with_truth(data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "report"
-    args = _parse(
-        "report",
-        "--stadium",
-        "AGADIR",
-        "--date",
-        "2025-07-14",
-        "--out",
-        str(out),
-        "--data-dir",
-        str(data_dir),
-        "--truth",
-        str(_truth(tmp_path / "truth.csv")),
-    )
+    args = _report(out, data_dir, "2025-07-14", "--truth", str(_truth(tmp_path / "truth.csv")))
     assert args.handler(args) == 0
     for name in ("index.html", "waits.png", "states.png", "error.png"):
         assert (out / name).stat().st_size > 1000, name
@@ -93,46 +89,16 @@ def test_report_draws_the_day_with_truth(data_dir: Path, tmp_path: Path) -> None
 
 def test_report_without_truth_skips_the_error_plot(data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "report"
-    args = _parse(
-        "report",
-        "--stadium",
-        "AGADIR",
-        "--date",
-        "2025-07-14",
-        "--out",
-        str(out),
-        "--data-dir",
-        str(data_dir),
-    )
+    args = _report(out, data_dir)
     assert args.handler(args) == 0
     assert (out / "waits.png").exists() and not (out / "error.png").exists()
     assert "model MAE" not in (out / "index.html").read_text()
 
 
 def test_report_refuses_an_empty_day_and_a_missing_store(data_dir: Path, tmp_path: Path) -> None:
-    empty_day = _parse(
-        "report",
-        "--stadium",
-        "AGADIR",
-        "--date",
-        "2025-07-15",
-        "--out",
-        str(tmp_path / "a"),
-        "--data-dir",
-        str(data_dir),
-    )
+    empty_day = _report(tmp_path / "a", data_dir, "2025-07-15")
     assert empty_day.handler(empty_day) == 2
-    no_store = _parse(
-        "report",
-        "--stadium",
-        "AGADIR",
-        "--date",
-        "2025-07-14",
-        "--out",
-        str(tmp_path / "b"),
-        "--data-dir",
-        str(tmp_path / "nothing"),
-    )
+    no_store = _report(tmp_path / "b", tmp_path / "nothing")
     assert no_store.handler(no_store) == 2
     assert not (tmp_path / "nothing").exists()
     with pytest.raises(SystemExit):
