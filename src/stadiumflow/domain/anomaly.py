@@ -20,7 +20,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from stadiumflow.domain.window import WindowPoint
+from stadiumflow.domain.window import WindowPoint, index_after
 
 ALARM = 3.0  # every score crosses its alarm threshold at 3
 SECONDS_PER_MINUTE = 60.0
@@ -75,10 +75,7 @@ def _between(
 
 def _since(points: Sequence[WindowPoint], minutes: float) -> Sequence[WindowPoint]:
     """The points newer than ``minutes`` before the newest, and the one point before them."""
-    cut = points[-1].ts - minutes * SECONDS_PER_MINUTE
-    k = len(points) - 1
-    while k > 0 and points[k - 1].ts > cut:
-        k -= 1
+    k = index_after(points, points[-1].ts - minutes * SECONDS_PER_MINUTE, 0, len(points) - 1)
     return points[max(k - 1, 0) :]
 
 

@@ -10,11 +10,16 @@ thing in any stadium: no gate identities, no clock times, no kickoff assumptions
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from operator import attrgetter
 
-from stadiumflow.domain.window import WINDOW_HORIZON_SECONDS, WINDOW_MAX_POINTS, WindowPoint
+from stadiumflow.domain.window import (
+    WINDOW_HORIZON_SECONDS,
+    WINDOW_MAX_POINTS,
+    WindowPoint,
+    index_after,
+    index_from,
+)
 
 FEATURES_VERSION = 2
 
@@ -46,7 +51,6 @@ DEFAULT_SECONDS_PER_FAN = 6.0
 _MIN_RATE = 1e-6  # fans/min: below this a throughput counts as zero
 
 BASE_INDEX = FEATURE_NAMES.index("wait_queue_over_throughput")
-_ts = attrgetter("ts")
 _queue = attrgetter("queue_length")
 
 
@@ -95,11 +99,9 @@ def features_of_run(points: Sequence[WindowPoint], first: int) -> list[list[floa
     # GateWindow trims it, and the 15- and 5-minute spans [j15, first] and [j5, first].
     now = points[first].ts
     end = first + 1
-    lo = bisect_left(
-        points, now - WINDOW_HORIZON_SECONDS, max(end - WINDOW_MAX_POINTS, 0), end, key=_ts
-    )
-    j15 = bisect_right(points, now - 15 * SECONDS_PER_MINUTE, lo, first, key=_ts)
-    j5 = bisect_right(points, now - 5 * SECONDS_PER_MINUTE, j15, first, key=_ts)
+    lo = index_from(points, now - WINDOW_HORIZON_SECONDS, max(end - WINDOW_MAX_POINTS, 0), end)
+    j15 = index_after(points, now - 15 * SECONDS_PER_MINUTE, lo, first)
+    j5 = index_after(points, now - 5 * SECONDS_PER_MINUTE, j15, first)
     best = max(counts[lo:end])
     n15, c_sum15 = end - j15, sum(counts[j15:end])
     busy = [p.avg_processing_time for p in points[j15:end] if p.per_minute_count > 0]

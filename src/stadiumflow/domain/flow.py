@@ -8,13 +8,12 @@ headroom is re-learned as soon as redirected fans make a queue appear there).
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
 from stadiumflow.domain.status import GateStatus
-from stadiumflow.domain.window import WindowPoint
+from stadiumflow.domain.window import WindowPoint, index_after
 
 SECONDS_PER_MINUTE = 60.0
 DEFAULT_SECONDS_PER_FAN = 6.0
@@ -23,7 +22,6 @@ RECENT_SECONDS = 10 * 60.0  # capacity from the last 10 minutes when they were s
 RECENT_SATURATED = 5  # ... averaged over at most this many saturated minutes
 UNSATURATED_HEADROOM = 1.3  # an unqueued gate can pass at least this much more
 MIN_CAPACITY = 1.0  # fans/min: keeps a fresh gate from dividing by zero
-_ts = attrgetter("ts")
 _count = attrgetter("per_minute_count")
 
 
@@ -127,7 +125,7 @@ def observed_arrivals(points: Sequence[WindowPoint], minutes: float = 5.0) -> fl
         return 0.0
     now = points[-1].ts
     cutoff = now - minutes * SECONDS_PER_MINUTE
-    first_recent = bisect_right(points, cutoff, 0, len(points) - 1, key=_ts)  # ts order
+    first_recent = index_after(points, cutoff, 0, len(points) - 1)
     first = points[first_recent]
     span = (now - first.ts) / SECONDS_PER_MINUTE
     growth = (points[-1].queue_length - first.queue_length) / span if span > 0 else 0.0

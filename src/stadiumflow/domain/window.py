@@ -7,8 +7,10 @@ it is plain data (tuples of numbers) so that any store can persist it.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import attrgetter
 from typing import NamedTuple
 
 from stadiumflow.domain.readings import Reading
@@ -38,6 +40,26 @@ class WindowPoint(NamedTuple):
         return (self.ts, self.per_minute_count, self.avg_processing_time, self.queue_length)
 
 
+_ts = attrgetter("ts")
+
+
+def index_after(
+    points: Sequence[WindowPoint], ts: float, lo: int = 0, hi: int | None = None
+) -> int:
+    """The first index of ``points[lo:hi]`` (in ts order) whose ts is after ``ts``, else hi.
+
+    >>> pts = [WindowPoint(t, 1, 1.0, 1) for t in (0.0, 60.0, 120.0)]
+    >>> index_after(pts, 60.0), index_from(pts, 60.0), index_after(pts, 120.0, 0, 2)
+    (2, 1, 2)
+    """
+    return bisect.bisect_right(points, ts, lo, len(points) if hi is None else hi, key=_ts)
+
+
+def index_from(points: Sequence[WindowPoint], ts: float, lo: int = 0, hi: int | None = None) -> int:
+    """The first index of ``points[lo:hi]`` (in ts order) whose ts is ``ts`` or later, else hi."""
+    return bisect.bisect_left(points, ts, lo, len(points) if hi is None else hi, key=_ts)
+
+
 class Placement(StrEnum):
     NEWEST = "newest"  # newer than anything seen: moves the status forward
     LATE = "late"  # older than the newest: kept for history, never moves the status back
@@ -60,9 +82,10 @@ class GateWindow:
         [60.0, 90.0, 120.0]
         """
         if self.newest_ts is not None and point.ts <= self.newest_ts:
-            stamps = [p.ts for p in self.points]
-            i = bisect.bisect_left(stamps, point.ts)
-            if (i < len(stamps) and stamps[i] == point.ts) or point.ts == self.newest_ts:
+            i = index_from(self.points, point.ts)
+            if (i < len(self.points) and self.points[i].ts == point.ts) or (
+                point.ts == self.newest_ts
+            ):
                 return Placement.DUPLICATE
             if self.points and point.ts < self.points[0].ts:
                 return Placement.LATE  # older than the whole window: history only
@@ -105,8 +128,7 @@ class GateWindow:
 
     def upto(self, ts: float) -> list[WindowPoint]:
         """The points at or before ``ts`` (what was known when that reading arrived)."""
-        stamps = [p.ts for p in self.points]
-        return self.points[: bisect.bisect_right(stamps, ts)]
+        return self.points[: index_after(self.points, ts)]
 
     def to_rows(self) -> list[tuple[float, int, float, int]]:
         return [p.as_row() for p in self.points]
