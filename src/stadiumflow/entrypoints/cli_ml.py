@@ -78,6 +78,17 @@ def _print_scores(report: dict[str, Any]) -> None:
         )
 
 
+def _print_ratios(report: dict[str, Any]) -> None:
+    """The model's MAE as a share of the queue / throughput baseline's (target: <= 0.5)."""
+    model, base = report["model"], report["baselineQueueOverThroughput"]
+    shares = [
+        f"{label} {model[key] / base[key]:.2f}"
+        for key, label in (("mae_peak", "at peak"), ("mae_incident", "in incidents"))
+        if base[key] > 0
+    ]
+    print("model MAE / queue-over-throughput MAE: " + ", ".join(shares))
+
+
 def _print_anomalies(report: dict[str, Any]) -> None:
     print(
         f"\nanomalies: {report['detected']}/{report['total']} incidents detected,"
@@ -118,19 +129,31 @@ def _evaluate(args: argparse.Namespace) -> int:
         return _evaluate_redirect(args)
     from tqdm import tqdm
 
-    from stadiumflow.training.evaluate import evaluate
+    from stadiumflow.training.evaluate import evaluate, evaluate_cross_check
     from stadiumflow.training.plots import plot_day
 
     model = load_wait_model(args.model_dir or shipped_model_dir())
-    print(f"evaluating {model.version} on {args.days} fresh simulated match days", file=sys.stderr)
+    print(
+        f"evaluating {model.version} on {args.days} fresh match days of the"
+        f" {args.simulator} simulator",
+        file=sys.stderr,
+    )
     with tqdm(total=args.days, unit="day", file=sys.stderr) as bar:
-        report, outputs, results = evaluate(model, args.days, on_day=lambda _: bar.update(1))
+        if args.simulator == "ciw":
+            report, outputs, stadiums = evaluate_cross_check(
+                model, args.days, on_day=lambda _: bar.update(1)
+            )
+        else:
+            report, outputs, results = evaluate(model, args.days, on_day=lambda _: bar.update(1))
+            stadiums = [r.stadium_id for r in results]
     report["model"]["version"] = model.version
     print(f"{report['gateMinutes']} reported gate-minutes over {args.days} days")
     _print_scores(report)
-    _print_anomalies(report["anomalies"])
+    _print_ratios(report)
+    if "anomalies" in report:
+        _print_anomalies(report["anomalies"])
     if args.plot:
-        path = plot_day(outputs, results[0].stadium_id, args.plot)
+        path = plot_day(outputs, stadiums[0], args.plot)
         print(f"plot: {path}")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
@@ -187,6 +210,12 @@ def add_commands(sub: Any) -> None:
     evaluate.add_argument("--model-dir", type=Path, default=None)
     evaluate.add_argument("--plot", type=Path, default=Path("artifacts/evaluate_wait.png"))
     evaluate.add_argument("--json", type=Path, default=None)
+    evaluate.add_argument(
+        "--simulator",
+        choices=("simpy", "ciw"),
+        default="simpy",
+        help="ours, or an independent Ciw one: a check against fitting our simulator",
+    )
     evaluate.add_argument(
         "--redirect",
         action="store_true",

@@ -9,10 +9,10 @@ uses, half on the shipped stadiums and half on random ones.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from stadiumflow.ports import WaitModel
 from stadiumflow.services.process import process_batch
 from stadiumflow.simulation.matchday import run_match_day
 from stadiumflow.simulation.randomise import random_match_day
-from stadiumflow.simulation.results import MatchDayResult
+from stadiumflow.simulation.results import MatchDayResult, ObservedMinute
 from stadiumflow.training.anomaly_eval import score_alarms
 from stadiumflow.training.metrics import baseline_service, baseline_throughput, score
 
@@ -54,12 +54,24 @@ class DayOutputs:
         return np.asarray(getattr(self, name))
 
 
+class SimulatedDay(Protocol):
+    """A day of readings with their truth: ours (MatchDayResult) or the Ciw cross-check's."""
+
+    @property
+    def stadium_id(self) -> str: ...
+
+    @property
+    def minutes(self) -> Sequence[ObservedMinute]: ...
+
+    def readings(self) -> list[Reading]: ...
+
+
 def eval_day(seed_index: int) -> tuple[MatchDayResult, str]:
     layout, params, sim_seed = random_match_day(np.random.SeedSequence([EVAL_ENTROPY, seed_index]))
     return run_match_day(layout, params, sim_seed), layout.stadium_id
 
 
-def run_day_through_worker(result: MatchDayResult, model: WaitModel, out: DayOutputs) -> None:
+def run_day_through_worker(result: SimulatedDay, model: WaitModel, out: DayOutputs) -> None:
     """Feed a day's readings minute by minute to the worker's processing; collect outputs."""
     store = MemoryGateStore()
     by_minute: dict[datetime, list[Reading]] = defaultdict(list)
@@ -72,7 +84,7 @@ def run_day_through_worker(result: MatchDayResult, model: WaitModel, out: DayOut
             alarms[(status.gate_id, stamp)] = status.anomaly_kind if status.anomaly else None
     out.alarms.append(alarms)
     truth = {(m.reading.gate_id, m.reading.ts): m for m in result.minutes if m.reported}
-    for gate in result.layout.gate_ids:
+    for gate in dict.fromkeys(m.reading.gate_id for m in result.minutes):
         window = GateWindow()
         for item in store.history(result.stadium_id, gate, limit=10**6):
             r = item.reading
@@ -120,19 +132,47 @@ def summarise(out: DayOutputs) -> dict[str, Any]:
     return report
 
 
-def evaluate(
-    model: WaitModel, days: int, *, on_day: Callable[[int], None] | None = None
-) -> tuple[dict[str, Any], DayOutputs, list[MatchDayResult]]:
+D = TypeVar("D", bound=SimulatedDay)
+
+
+def _score_days(
+    make_day: Callable[[int], D],
+    model: WaitModel,
+    days: int,
+    simulator: str,
+    on_day: Callable[[int], None] | None,
+) -> tuple[dict[str, Any], DayOutputs, list[D]]:
     out = DayOutputs()
-    results = []
+    made = []
     for index in range(days):
-        result, _ = eval_day(index)
-        run_day_through_worker(result, model, out)
-        results.append(result)
+        day = make_day(index)
+        run_day_through_worker(day, model, out)
+        made.append(day)
         if on_day is not None:
             on_day(index + 1)
     report = summarise(out)
+    report["simulator"] = simulator
     report["days"] = days
     report["gateMinutes"] = len(out.truth)
+    return report, out, made
+
+
+def evaluate(
+    model: WaitModel, days: int, *, on_day: Callable[[int], None] | None = None
+) -> tuple[dict[str, Any], DayOutputs, list[MatchDayResult]]:
+    """Waits and anomalies on fresh days of our simulator."""
+    report, out, results = _score_days(
+        lambda index: eval_day(index)[0], model, days, "simpy", on_day
+    )
     report["anomalies"] = score_alarms(results, out.alarms)
     return report, out, results
+
+
+def evaluate_cross_check(
+    model: WaitModel, days: int, *, on_day: Callable[[int], None] | None = None
+) -> tuple[dict[str, Any], DayOutputs, list[str]]:
+    """The same wait scores on days of the independent Ciw simulator (``ciw_days``)."""
+    from stadiumflow.training.ciw_days import ciw_match_day  # Ciw is a training extra
+
+    report, out, made = _score_days(ciw_match_day, model, days, "ciw", on_day)
+    return report, out, [day.stadium_id for day in made]
