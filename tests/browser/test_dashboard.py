@@ -255,3 +255,41 @@ def test_a_gate_whose_bound_or_forecast_is_red_shows_it_may_turn_red(tmp_path, b
     finally:
         process.terminate()
         process.wait(15)
+
+
+def test_old_data_is_stale_until_it_runs_faster_than_real_time_as_a_replay(tmp_path, browser):
+    """Three-hour-old readings that stand still are stale; the same readings arriving a
+    minute of event time per half second (the demo at 60x) read as a replay, not stale."""
+    data = tmp_path / "data"
+    data.mkdir()
+    port = free_port()
+    process, _ = start_process(["serve", "--port", str(port)], data, "server")
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=3)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, process)
+        with httpx.Client(base_url=url, timeout=10) as client:
+
+            def post(minute: int) -> None:
+                ts = start + timedelta(minutes=minute)
+                batch = [_reading(g, ts, 30, 20) for g in ("G1", "G2")]
+                assert client.post("/api/flow/ingest", json=batch).status_code == 202
+
+            post(0)
+            page = browser.new_page(bypass_csp=True)
+            page.goto(f"{url}/?stadium={STADIUM}")
+            page.wait_for_function(
+                "document.getElementById('kpi-fresh').textContent.includes('h ago')"
+            )
+            assert "stale" in (page.get_attribute("#kpi-fresh-box", "class") or "")
+            for minute in range(1, 16):
+                post(minute)
+                page.wait_for_timeout(500)
+            page.wait_for_function(
+                "document.getElementById('kpi-fresh').textContent.includes('replay ×')"
+            )
+            assert "stale" not in (page.get_attribute("#kpi-fresh-box", "class") or "")
+            page.close()
+    finally:
+        process.terminate()
+        process.wait(15)

@@ -7,6 +7,8 @@
   const HOUR_MS = 60 * 60 * 1000;
   const FEED_MAX = 30;
   const STALE_AFTER_S = 120;
+  const REPLAY_SPEED = 5; // event time running this many times faster than the wall clock
+  const REPLAY_WINDOW_MS = 30000;
   const RED_ABOVE_MIN = 10; // the contract: red when the wait is over 10 minutes
   const SVG_NS = "http://www.w3.org/2000/svg";
   const KINDS = ["state_changed", "anomaly_started", "anomaly_ended", "advice_changed"];
@@ -37,7 +39,10 @@
     fresh: document.getElementById("kpi-fresh"),
     freshBox: document.getElementById("kpi-fresh-box"),
   };
-  const app = { stadium: null, source: null, tiles: new Map(), history: new Map(), newest: null };
+  const app = {
+    stadium: null, source: null, tiles: new Map(), history: new Map(), newest: null,
+    clock: { samples: [], speed: 0, movedAt: 0 },
+  };
 
   // ---- small helpers ------------------------------------------------------------------
   const fmtMin = (w) => (w == null ? "–" : w < 1 ? "<1" : String(Math.round(w)));
@@ -107,6 +112,7 @@
     app.tiles.clear();
     app.history.clear();
     app.newest = null;
+    app.clock = { samples: [], speed: 0, movedAt: 0 };
     connect(id);
   }
 
@@ -163,15 +169,39 @@
       ui.worst.textContent = "–";
     }
     app.newest = newest || null;
+    noteEventClock(app.newest);
     tickFreshness();
+  }
+
+  // A replay (the demo, a load test) sends old event times much faster than real time:
+  // "3 h ago" would be true and useless. When the newest event time has run at least
+  // REPLAY_SPEED times faster than the wall clock over the last few seconds, the header
+  // says so ("replay ×60") instead, and turns stale only once it stops moving.
+  function noteEventClock(newest) {
+    const now = Date.now();
+    const event = newest ? Date.parse(newest) : NaN;
+    const samples = app.clock.samples;
+    if (!Number.isFinite(event)) return;
+    if (!samples.length || event > samples[samples.length - 1].event) {
+      samples.push({ wall: now, event });
+      app.clock.movedAt = now;
+    }
+    while (samples.length > 2 && now - samples[0].wall > REPLAY_WINDOW_MS) samples.shift();
+    const first = samples[0], last = samples[samples.length - 1];
+    const wall = last.wall - first.wall;
+    app.clock.speed = wall >= 2000 ? (last.event - first.event) / wall : app.clock.speed;
   }
 
   function tickFreshness() {
     if (!app.newest) { ui.fresh.textContent = "–"; return; }
     const age = (Date.now() - Date.parse(app.newest)) / 1000;
+    const still = (Date.now() - app.clock.movedAt) / 1000;
+    const replay = app.clock.speed >= REPLAY_SPEED && still < STALE_AFTER_S;
     ui.fresh.innerHTML = "";
-    ui.fresh.append(fmtTime(app.newest), Object.assign(document.createElement("small"), { textContent: ` · ${fmtAge(age)}` }));
-    ui.freshBox.classList.toggle("stale", age > STALE_AFTER_S);
+    const note = replay ? `replay ×${Math.round(app.clock.speed)}` : fmtAge(age);
+    ui.fresh.append(fmtTime(app.newest), Object.assign(document.createElement("small"), { textContent: ` · ${note}` }));
+    ui.freshBox.classList.toggle("stale", replay ? false : age > STALE_AFTER_S);
+    ui.freshBox.classList.toggle("replay", replay);
   }
 
   function makeTile(gateId) {
