@@ -68,6 +68,49 @@ def test_throughput_drop_fires_at_the_first_low_count():
     assert scores(history(counts, queues))["throughput_drop"] >= ALARM
 
 
+def saturated(minutes=30, lanes=6, seconds=4.0, seed=2):
+    """A gate with a long queue: every lane busy, fans through = lanes x 60 / seconds."""
+    rng = np.random.default_rng(seed)
+    rate = lanes * 60.0 / seconds
+    counts = list(rng.poisson(rate, minutes))
+    queues = [300 + rng.normal(0, 10) for _ in range(minutes)]
+    return counts, queues, [seconds] * minutes
+
+
+def points_of(counts, queues, paces):
+    return [
+        WindowPoint(60.0 * i, int(c), p, int(q))
+        for i, (c, q, p) in enumerate(zip(counts, queues, paces, strict=True))
+    ]
+
+
+def test_one_lane_of_six_down_at_a_saturated_gate_is_a_throughput_drop():
+    """A sixth fewer fans through is far from a collapse, but a lane is down: operators
+    should send a technician, and the detail says how many lanes work."""
+    counts, queues, paces = saturated()
+    fired = None
+    for minute in range(1, 6):
+        counts.append(75)  # 5 lanes x 60 / 4 s
+        queues.append(queues[-1] + 15)
+        paces.append(4.0)
+        rules = {r.kind: r for r in score_rules(points_of(counts, queues, paces))}
+        if rules["throughput_drop"].score >= ALARM:
+            fired = minute
+            assert "5 of 6 lanes" in rules["throughput_drop"].detail
+            break
+    assert fired is not None and fired <= 3
+
+
+def test_a_slower_service_at_a_saturated_gate_is_no_lane_down():
+    """Bag checks taking a fifth longer pass a sixth fewer fans with every lane at work."""
+    counts, queues, paces = saturated()
+    for _ in range(5):
+        counts.append(75)
+        queues.append(queues[-1] + 15)
+        paces.append(4.8)
+        assert scores(points_of(counts, queues, paces))["throughput_drop"] < ALARM
+
+
 def test_a_queue_emptying_is_not_a_throughput_drop():
     counts, queues = busy_ramp(30)
     counts += [10, 2]

@@ -35,6 +35,13 @@ DROP_REFERENCE_MINUTES = (12.0, 1.5)
 DROP_MIN_SHARE = 0.5  # at least half the fans the turnstiles just passed, or can, are gone...
 DROP_MIN_Z = 3.0  # ...far below what counting noise explains (Poisson deviations)...
 DROP_MIN_QUEUE = 10  # ...while fans wait and the queue is not draining
+# Lanes down: part of a saturated gate's lanes stopped (one turnstile of six is a drop of
+# 17%, far under the collapse above). Lanes at work = fans through x seconds per fan / 60,
+# so a slower service (bag checks) is no lane down: fewer fans, each taking longer.
+LANES_RECENT = 3  # the newest readings, averaged...
+LANES_MIN_SHARE = 0.15  # ...pass at least this share fewer fans than the gate's lanes can...
+LANES_MIN_Z = 3.0  # ...far past counting noise...
+LANES_MIN_HISTORY = 5  # ...against what its lanes did in saturated minutes of its last hour
 
 STUCK_MIN_QUEUE = 3
 MAX_POINTS = 64
@@ -103,6 +110,51 @@ def surge_score(points: Sequence[WindowPoint]) -> RuleScore:
 
 
 def throughput_drop_score(points: Sequence[WindowPoint]) -> RuleScore:
+    """Turnstiles passing far fewer fans than they can while fans wait: a collapse (see
+    :func:`collapse_score`) or lanes down at a saturated gate (:func:`lanes_down_score`)."""
+    return max(collapse_score(points), lanes_down_score(points), key=lambda r: r.score)
+
+
+def _saturated(point: WindowPoint, per_minute: float) -> bool:
+    """A minute's work or more waiting: every working lane has a fan to serve."""
+    return point.queue_length >= max(DROP_MIN_QUEUE, per_minute)
+
+
+def lanes_down_score(points: Sequence[WindowPoint]) -> RuleScore:
+    """A saturated gate whose lanes at work fell below what they were in its saturated
+    minutes of the last hour (their upper quartile: the lanes it has)."""
+    none = RuleScore("throughput_drop", 0.0, "not saturated, or no saturated history")
+    recent = points[-LANES_RECENT:]
+    earlier = points[-MAX_POINTS - LANES_RECENT : -LANES_RECENT]
+    if len(recent) < LANES_RECENT or len(earlier) < LANES_MIN_HISTORY:
+        return none
+    lanes = sorted(
+        p.per_minute_count * p.avg_processing_time / SECONDS_PER_MINUTE
+        for p in earlier
+        if p.per_minute_count > 0 and _saturated(p, p.per_minute_count)
+    )
+    if len(lanes) < LANES_MIN_HISTORY:
+        return none
+    working = lanes[int(0.75 * (len(lanes) - 1))]
+    paces = [p.avg_processing_time for p in recent if p.per_minute_count > 0]
+    if working <= 0 or not paces:
+        return none
+    can = working * SECONDS_PER_MINUTE / statistics.fmean(paces)  # fans/min at this pace
+    if not all(_saturated(p, can) for p in recent):
+        return none
+    through = statistics.fmean(p.per_minute_count for p in recent)
+    share = 1.0 - through / can
+    z = (can - through) / math.sqrt(can / LANES_RECENT)
+    score = ALARM * min(share / LANES_MIN_SHARE, z / LANES_MIN_Z)
+    at_work = through * statistics.fmean(paces) / SECONDS_PER_MINUTE
+    return RuleScore(
+        "throughput_drop",
+        max(0.0, min(score, 2 * ALARM)),
+        f"about {at_work:.0f} of {working:.0f} lanes at work, {points[-1].queue_length} waiting",
+    )
+
+
+def collapse_score(points: Sequence[WindowPoint]) -> RuleScore:
     """Fans waiting, the queue not draining, and the turnstiles passing far fewer fans
     than this gate just did or can do (its recent median, or the best of its hour)."""
     last = points[-1]
