@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,29 +24,61 @@ EXPECTED_KIND = {
     "turnstile_failure": "throughput_drop",
     "stuck_sensor": "sensor_stuck",
     "dropout": "gate_silent",
+    "lanes_closed": "throughput_drop",  # the Ciw cross-check's (training.ciw_days)
 }
 
 
+@dataclass(frozen=True)
+class Incident:
+    gate_id: str
+    kind: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class IncidentDay:
+    """What a day's alarms are scored against: its gates and its incidents."""
+
+    gates: int
+    incidents: Sequence[Incident]
+
+    @classmethod
+    def of(cls, result: MatchDayResult) -> IncidentDay:
+        kickoff = result.params.kickoff
+        return cls(
+            len(result.layout.gate_ids),
+            [
+                Incident(
+                    i.gate_id,
+                    i.kind.value,
+                    kickoff + timedelta(minutes=i.start_minute),
+                    kickoff + timedelta(minutes=i.end_minute),
+                )
+                for i in result.incidents
+            ],
+        )
+
+
 def score_alarms(
-    results: Sequence[MatchDayResult], alarms: Sequence[dict[tuple[str, datetime], str | None]]
+    days: Sequence[IncidentDay], alarms: Sequence[dict[tuple[str, datetime], str | None]]
 ) -> dict[str, Any]:
     found: dict[str, list[float | None]] = defaultdict(list)
     right_kind: dict[str, int] = defaultdict(int)
     false_minutes = 0
     gate_days = 0
-    for result, day in zip(results, alarms, strict=True):
-        gate_days += len(result.layout.gate_ids)
+    for incident_day, day in zip(days, alarms, strict=True):
+        gate_days += incident_day.gates
         windows: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
-        for incident in result.incidents:
-            start = result.params.kickoff + timedelta(minutes=incident.start_minute)
-            end = result.params.kickoff + timedelta(minutes=incident.end_minute)
+        for incident in incident_day.incidents:
+            start, end = incident.start, incident.end
             windows[incident.gate_id].append((start, end))
             hits = sorted(
                 (stamp, kind)
                 for (gate, stamp), kind in day.items()
                 if gate == incident.gate_id and kind and start <= stamp <= end + DETECT_GRACE
             )
-            kind_name = incident.kind.value
+            kind_name = incident.kind
             if hits:
                 found[kind_name].append((hits[0][0] - start).total_seconds() / 60.0)
                 if any(k == EXPECTED_KIND.get(kind_name) for _, k in hits):

@@ -12,7 +12,8 @@ independently of ``simulation`` and deliberately differ from it:
                per gate peaking 15-70 minutes before kickoff; peak load 0.5-1.35 of
                the gate's capacity, so some gates stay comfortable and some overflow
     service    gamma seconds per fan, mean 2.5-7 s, coefficient of variation 0.3-1.0
-    incidents  lanes closed (a Ciw server schedule) and surges (arrivals x2-3)
+    incidents  lanes closed in the gate's rush (a Ciw server schedule), surges (arrivals
+               x2-3) in its busy hour
     sensors    exact minute ticks, no noise, no loss, no jitter
 
 What it shares with ours is only the contract: a reading's fields mean what the API
@@ -32,6 +33,7 @@ import numpy as np
 from stadiumflow.domain.readings import Reading
 from stadiumflow.simulation.results import ObservedMinute
 from stadiumflow.simulation.truth import FORECAST_HORIZON_SECONDS, WaitTruth
+from stadiumflow.training.anomaly_eval import Incident, IncidentDay
 
 CIW_ENTROPY = 0xC1_3C4E_C4  # its own root of seeds, used by nothing else
 OPEN_MINUTES_BEFORE = 150  # gates open this long before kickoff
@@ -52,9 +54,14 @@ class CiwDay:
 
     stadium_id: str
     minutes: tuple[ObservedMinute, ...]
+    gates: int
+    incidents: tuple[Incident, ...]
 
     def readings(self) -> list[Reading]:
         return sorted((m.reading for m in self.minutes), key=lambda r: (r.ts, r.gate_id))
+
+    def incident_day(self) -> IncidentDay:
+        return IncidentDay(self.gates, self.incidents)
 
 
 @dataclass(frozen=True)
@@ -87,9 +94,10 @@ def _random_gate(rng: np.random.Generator, minutes: int) -> _Gate:
     profile = _bell(rng, minutes)
     rates = profile * capacity * rng.uniform(*PEAK_LOAD)
     busy = np.flatnonzero(profile > 0.4)
+    rush = np.flatnonzero(profile > 0.8)  # a failure matters, and shows, when fans queue
     closure = surge = None
     if rng.random() < LANE_CLOSURE_SHARE:
-        start = float(rng.choice(busy)) * 60.0
+        start = float(rng.choice(rush)) * 60.0
         left = max(1, lanes - int(rng.integers(1, max(2, lanes // 2 + 1))))
         closure = (start, start + rng.uniform(8, 20) * 60.0, left)
     if rng.random() < SURGE_SHARE:
@@ -148,11 +156,16 @@ def ciw_match_day(index: int) -> CiwDay:
     records = simulation.get_all_records()
     stadium_id = f"CIW{index:04d}"
     observed: list[ObservedMinute] = []
+    incidents: list[Incident] = []
     ticks = np.asarray(ends)
     for node, gate in enumerate(gates, start=1):
         mine = [r for r in records if r.node == node and r.record_type == "service"]
         observed += _observe(stadium_id, f"G{node}", gate, mine, opening, ticks)
-    return CiwDay(stadium_id, tuple(observed))
+        for kind, span in (("lanes_closed", gate.closure), ("surge", gate.surge)):
+            if span is not None:
+                start, end = (opening + timedelta(seconds=float(t)) for t in span[:2])
+                incidents.append(Incident(f"G{node}", kind, start, end))
+    return CiwDay(stadium_id, tuple(observed), len(gates), tuple(incidents))
 
 
 def _observe(

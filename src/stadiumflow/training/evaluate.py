@@ -25,7 +25,7 @@ from stadiumflow.services.process import process_batch
 from stadiumflow.simulation.matchday import run_match_day
 from stadiumflow.simulation.randomise import random_match_day
 from stadiumflow.simulation.results import MatchDayResult, ObservedMinute
-from stadiumflow.training.anomaly_eval import score_alarms
+from stadiumflow.training.anomaly_eval import IncidentDay, score_alarms
 from stadiumflow.training.metrics import baseline_service, baseline_throughput, score
 
 EVAL_ENTROPY = 0x5F10_E7A1  # never a training seed: a distinct root of the seed tree
@@ -164,15 +164,16 @@ def evaluate(
     report, out, results = _score_days(
         lambda index: eval_day(index)[0], model, days, "simpy", on_day
     )
-    report["anomalies"] = score_alarms(results, out.alarms)
+    report["anomalies"] = score_alarms([IncidentDay.of(r) for r in results], out.alarms)
     return report, out, results
 
 
 def evaluate_cross_check(
     model: WaitModel, days: int, *, on_day: Callable[[int], None] | None = None
 ) -> tuple[dict[str, Any], DayOutputs, list[str]]:
-    """The same wait scores on days of the independent Ciw simulator (``ciw_days``)."""
+    """The same scores on days of the independent Ciw simulator (``ciw_days``)."""
     from stadiumflow.training.ciw_days import ciw_match_day  # Ciw is a training extra
 
     report, out, made = _score_days(ciw_match_day, model, days, "ciw", on_day)
+    report["anomalies"] = score_alarms([day.incident_day() for day in made], out.alarms)
     return report, out, [day.stadium_id for day in made]
