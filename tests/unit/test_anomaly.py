@@ -7,7 +7,7 @@ from datetime import timedelta
 import numpy as np
 
 from stadiumflow.adapters.memory import MemoryGateStore
-from stadiumflow.domain.anomaly import ALARM, score_rules
+from stadiumflow.domain.anomaly import ALARM, RuleScore, is_quiet, judge, score_rules
 from stadiumflow.domain.multivariate import robust_score, shingle
 from stadiumflow.domain.queueing import QueueingWaitModel
 from stadiumflow.domain.silence import silent_statuses
@@ -204,3 +204,13 @@ def test_the_watchdog_flags_a_live_stadium_that_went_quiet():
     other = MemoryGateStore()
     process_batch([reading("G1", 0)], store=other, model=QueueingWaitModel())
     assert check_silent_gates(other, At(datetime.now(UTC))) == 0
+
+
+def test_a_near_idle_gate_is_quiet_and_a_busy_or_queueing_one_is_not():
+    idle = history([2, 0, 4, 1, 3, 6], [1, 0, 2, 0, 3, 4])
+    assert is_quiet(idle)
+    assert not is_quiet(history([2, 0, 4, 1, 30, 35], [1, 0, 2, 0, 3, 4]))  # fans passing
+    assert not is_quiet(history([2, 0, 4, 1, 3, 2], [1, 0, 2, 0, 3, 14]))  # fans waiting
+    # at a quiet gate the multivariate score alone raises no alarm; the rules still do
+    assert judge([], 30.0, None, quiet=True).kind is None
+    assert judge([RuleScore("surge", 4.0, "x")], 30.0, None, quiet=True).kind == "surge"

@@ -222,6 +222,24 @@ the rules explain the common incidents, and the score alone also reacts to the n
 ramp of arrivals; it still shows in ``anomalyScore``."""
 
 
+QUIET_FANS_PER_MIN = 5.0
+QUIET_QUEUE = 10
+"""A gate passing under 5 fans a minute with under 10 waiting is quiet: the multivariate
+score's ratios swing on a handful of fans there, and no incident it could add to the
+rules' (surges start at 15 fans a minute) matters yet."""
+
+
+def is_quiet(points: Sequence[WindowPoint]) -> bool:
+    """Fewer than QUIET_FANS_PER_MIN through, on average over the newest 5 minutes, and
+    fewer than QUIET_QUEUE waiting now."""
+    last = points[-1]
+    if last.queue_length >= QUIET_QUEUE:
+        return False
+    first = index_after(points, last.ts - 5 * SECONDS_PER_MINUTE, max(len(points) - MAX_POINTS, 0))
+    recent = points[min(first, len(points) - 1) :]
+    return statistics.fmean(p.per_minute_count for p in recent) < QUIET_FANS_PER_MIN
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     kind: str | None  # the active alarm, None when normal
@@ -229,8 +247,15 @@ class Verdict:
     detail: str
 
 
-def judge(rules: Sequence[RuleScore], multivariate: float, active_kind: str | None) -> Verdict:
+def judge(
+    rules: Sequence[RuleScore],
+    multivariate: float,
+    active_kind: str | None,
+    *,
+    quiet: bool = False,
+) -> Verdict:
     """The alarm after this reading, given the one active before it (hysteresis).
+    At a quiet gate (:func:`is_quiet`) the multivariate score does not count.
 
     >>> judge([RuleScore("surge", 3.4, "x")], 0.5, None).kind
     'surge'
@@ -238,9 +263,16 @@ def judge(rules: Sequence[RuleScore], multivariate: float, active_kind: str | No
     'surge'
     >>> judge([RuleScore("surge", 1.0, "x")], 0.5, "surge").kind is None
     True
+    >>> judge([], 20.0, None).kind, judge([], 20.0, None, quiet=True).kind
+    ('unusual', None)
     """
-    unusual = RuleScore(UNUSUAL, multivariate * ALARM / UNUSUAL_ALARM, "unusual counts and queue")
-    scores = [*rules, unusual]
+    scores = list(rules)
+    if not quiet:
+        scores.append(
+            RuleScore(UNUSUAL, multivariate * ALARM / UNUSUAL_ALARM, "unusual counts and queue")
+        )
+    if not scores:
+        return Verdict(None, 0.0, "")
     best = max(scores, key=lambda r: r.score)
     if active_kind is not None:
         current = next((r for r in scores if r.kind == active_kind), None)

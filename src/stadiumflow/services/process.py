@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from stadiumflow.domain.advice import LayoutLookup, no_layout
-from stadiumflow.domain.anomaly import RuleScore, Verdict, judge, score_rules
+from stadiumflow.domain.anomaly import RuleScore, Verdict, is_quiet, judge, score_rules
 from stadiumflow.domain.classify import classify_wait
 from stadiumflow.domain.events import ControlEvent, status_changes
 from stadiumflow.domain.features import compute_features, features_of_run
@@ -50,6 +50,7 @@ class _Pending:
     rules: list[RuleScore] = field(default_factory=list)
     interval: float = 60.0
     scored: bool = False  # anomalies judged on this reading (a gate's newest in the batch)
+    quiet: bool = False  # the gate is near idle: the multivariate score does not count
 
 
 def _by_gate(readings: Iterable[Reading]) -> dict[GateKey, list[Reading]]:
@@ -100,6 +101,7 @@ def _place(
         known = list(window.points)
         newest.scored = True
         newest.rules = score_rules(known)
+        newest.quiet = is_quiet(known)
         newest.interval = observed_interval([p.ts for p in known[-11:]])
         shingles.append(known)
     return pending, rows, shingles, duplicates
@@ -128,7 +130,7 @@ def _statuses(
         active = before.anomaly_kind if before is not None and before.anomaly else None
         state = classify_wait(estimate.wait)
         if item.scored:
-            verdict = judge(item.rules, next(scores), active)
+            verdict = judge(item.rules, next(scores), active, quiet=item.quiet)
         else:  # an older reading of the same batch: the gate's alarm state carries over
             carried = before.anomaly_score if before is not None else 0.0
             verdict = Verdict(active, carried, "")
