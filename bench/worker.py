@@ -27,14 +27,19 @@ from stadiumflow.adapters.onnx_model import OnnxWaitModel
 from stadiumflow.adapters.sqlite_queue import SqliteQueue
 from stadiumflow.adapters.sqlite_store import SqliteGateStore
 from stadiumflow.bootstrap import load_wait_model, shipped_model_dir
+from stadiumflow.domain.features import compute_features
 from stadiumflow.domain.readings import Reading
+from stadiumflow.domain.window import GateWindow, WindowPoint
 from stadiumflow.entrypoints.worker import tune_gc_for_batches
 from stadiumflow.ports import GateStore
 from stadiumflow.services.consume import ConsumerStats, consume_once
 from stadiumflow.services.process import process_batch
+from stadiumflow.simulation.matchday import run_match_day
+from stadiumflow.simulation.randomise import random_match_day
 
 BASE = datetime(2025, 7, 14, 16, tzinfo=UTC)
 GATES_PER_STADIUM = 12  # a real stadium has 8-20 gates
+BENCH_ENTROPY = 0xBE7C  # the match day whose feature rows time the model alone
 
 
 def readings(
@@ -57,7 +62,27 @@ def readings(
     return out
 
 
-def rate(label: str, n: int, run: Callable[[], None]) -> float:
+def match_day_features(n: int, days: int = 3) -> np.ndarray:
+    """``n`` feature rows of simulated match days' readings, in a shuffled order.
+
+    Trees take longer paths on real rows than on random numbers, and run faster on rows
+    sorted alike (branch prediction): a worker batch mixes gates and days, so the model
+    alone is timed on such a mix (~130k rows/s here, against ~220k on random or sorted
+    rows)."""
+    rows = []
+    for day in range(days):
+        layout, params, seed = random_match_day(np.random.SeedSequence([BENCH_ENTROPY, day]))
+        windows: dict[str, GateWindow] = {}
+        for minute in run_match_day(layout, params, seed).minutes:
+            if minute.reported:
+                window = windows.setdefault(minute.reading.gate_id, GateWindow())
+                window.add(WindowPoint.of(minute.reading))
+                rows.append(compute_features(window.points))
+    mixed = np.random.default_rng(BENCH_ENTROPY).permutation(np.asarray(rows))
+    return np.resize(mixed, (n, mixed.shape[1]))
+
+
+def rate(label: str, n: int, run: Callable[[], object]) -> float:
     start = time.perf_counter()
     run()
     per_s = n / (time.perf_counter() - start)
@@ -77,7 +102,7 @@ def main() -> None:
     rng = np.random.default_rng(1)
 
     if isinstance(model, OnnxWaitModel):
-        x = np.abs(rng.normal(5, 3, size=(args.gates * 10, 17)))
+        x = match_day_features(args.gates * 10)
         rate(
             f"onnx alone (batch of {len(x)})",
             len(x) * 5,
