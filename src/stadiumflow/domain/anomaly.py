@@ -128,10 +128,18 @@ def lanes_down_score(points: Sequence[WindowPoint]) -> RuleScore:
     earlier = points[-MAX_POINTS - LANES_RECENT : -LANES_RECENT]
     if len(recent) < LANES_RECENT or len(earlier) < LANES_MIN_HISTORY:
         return none
+    # Saturated now needs every recent queue >= what the lanes can pass, which is more
+    # than the fewest fans any recent minute passed: most gates stop here, cheaply.
+    if min(p.queue_length for p in recent) < max(
+        DROP_MIN_QUEUE, min(p.per_minute_count for p in recent)
+    ):
+        return none
     lanes = sorted(
-        p.per_minute_count * p.avg_processing_time / SECONDS_PER_MINUTE
-        for p in earlier
-        if p.per_minute_count > 0 and _saturated(p, p.per_minute_count)
+        [
+            p.per_minute_count * p.avg_processing_time / SECONDS_PER_MINUTE
+            for p in earlier
+            if p.per_minute_count > 0 and p.queue_length >= max(DROP_MIN_QUEUE, p.per_minute_count)
+        ]
     )
     if len(lanes) < LANES_MIN_HISTORY:
         return none
