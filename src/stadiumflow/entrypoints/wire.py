@@ -164,6 +164,10 @@ class RecommendationOut(msgspec.Struct, rename="camel"):
 
 
 class GateOut(msgspec.Struct, rename="camel"):
+    """One gate's status. `wait`: minutes for a fan joining now; `waitLow`/`waitHigh`: its
+    10-90% interval, calibrated per stadium on the waits its fans were seen to have;
+    `waitIn15`: the wait expected 15 minutes from now."""
+
     gate_id: str
     wait: float
     state: str

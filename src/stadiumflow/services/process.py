@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from stadiumflow.domain import calibration
 from stadiumflow.domain.advice import LayoutLookup, no_layout
 from stadiumflow.domain.anomaly import RuleScore, Verdict, is_quiet, judge, score_rules
 from stadiumflow.domain.classify import classify_wait
@@ -159,6 +160,45 @@ def _statuses(
     return processed, current, events
 
 
+def _calibration_rows(
+    windows: dict[GateKey, GateWindow], gates: Iterable[GateKey]
+) -> list[tuple[str, float, list[float]]]:
+    """(stadium, realised wait, features then) of each batch gate's newest readings whose
+    wait is now known (``domain.calibration``): the model scores them with the batch."""
+    found: list[tuple[str, float, list[float]]] = []
+    for gate in gates:
+        points = windows[gate].points
+        picked = calibration.realised(points)
+        if not picked:
+            continue
+        first, last = picked[-1][0], picked[0][0]
+        rows = features_of_run(points[: last + 1], first)
+        found += [(gate[0], wait, rows[k - first]) for k, wait in picked]
+    return found
+
+
+def _calibrate(
+    pending: list[_Pending],
+    estimates: list[WaitEstimate],
+    checks: list[tuple[str, float, list[float]]],
+    checked: list[WaitEstimate],
+) -> list[WaitEstimate]:
+    """Each stadium's interval scale from its realised waits; the batch's estimates scaled."""
+    scores: dict[str, list[float]] = defaultdict(list)
+    for (stadium, realised, _), estimate in zip(checks, checked, strict=True):
+        if estimate.wait >= calibration.CALIBRATE_FROM_MINUTES:
+            found = calibration.score(realised, estimate)
+            if found is not None:
+                scores[stadium].append(found)
+    scales = {stadium: calibration.interval_scale(found) for stadium, found in scores.items()}
+    if all(scale == 1.0 for scale in scales.values()):
+        return estimates
+    return [
+        calibration.scaled(estimate, scales.get(item.reading.stadium_id, 1.0))
+        for item, estimate in zip(pending, estimates, strict=True)
+    ]
+
+
 def _keep_advice(before: GateStatus, status: GateStatus) -> GateStatus:
     """Advice is the planner's to change; a new reading carries the last advice over."""
     if before.recommendation is None:
@@ -230,7 +270,9 @@ def process_batch(
         for stadium in stadiums:
             previous.update(session.load_stadium(stadium))
         pending, rows, shingles, duplicates = _place(groups, windows)
-        estimates = model.predict(rows) if rows else []
+        checks = _calibration_rows(windows, groups) if rows else []
+        both = model.predict(rows + [row for _, _, row in checks]) if rows else []
+        estimates = _calibrate(pending, both[: len(rows)], checks, both[len(rows) :])
         multivariate = scorer.score(shingles) if shingles else []
         processed, current, events = _statuses(
             pending, estimates, multivariate, previous, model.version

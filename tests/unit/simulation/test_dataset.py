@@ -15,7 +15,8 @@ from stadiumflow.simulation.matchday import run_match_day
 
 
 class RecordingModel:
-    """A WaitModel fake that remembers the feature rows the worker computed."""
+    """A WaitModel fake that remembers the feature row of each batch's one reading (the
+    rows after it are earlier readings scored to calibrate the interval)."""
 
     name = version = "recording"
     is_fallback = False
@@ -26,7 +27,7 @@ class RecordingModel:
     def predict(self, rows):  # type: ignore[no-untyped-def]
         from stadiumflow.domain.wait import WaitEstimate
 
-        self.rows.extend(list(r) for r in rows)
+        self.rows.append(list(rows[0]))
         return [WaitEstimate(wait=0.0) for _ in rows]
 
 

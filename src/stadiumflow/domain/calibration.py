@@ -1,0 +1,127 @@
+"""The wait interval, calibrated on what fans at the same stadium really waited.
+
+The 10%-90% quantile models learned how uncertain waits were on our simulated days. A
+stadium whose sensors are exact and whose queues are steady deserves a narrower interval,
+a wilder one a wider one. The readings say which, a few minutes late:
+
+    realised wait  a fan who joined behind q fans (FIFO) reaches a turnstile once q more
+                   have passed; the per-minute counts say when (``realised_wait``)
+    score          how far outside the interval given then that wait fell, in units of
+                   the interval's half-width on its side (<= 1: inside)
+    scale          the 80% quantile of the stadium's recent scores: the factor by which
+                   the half-widths must stretch (or shrink) to hold 80% of them
+
+Split conformal prediction, run per stadium on the gates of each worker batch, with no
+state: a batch with fewer than MIN_SCORES realised waits of a stadium (a quiet hour, a
+batch of a few readings) keeps the model's own interval. Carrying the last scale over
+measured worse: a rush began with the scale of a calmer hour. Only readings whose wait
+was predicted at CALIBRATE_FROM_MINUTES or more count: the interval matters where waits
+do, and near an empty queue it is trivially right.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Sequence
+
+from stadiumflow.domain.wait import WaitEstimate
+from stadiumflow.domain.window import WindowPoint
+
+SECONDS_PER_MINUTE = 60.0
+TARGET = 0.8  # the share of realised waits the 10%-90% interval should hold
+CALIBRATE_FROM_MINUTES = 4.0
+PER_GATE = 3  # the newest realised waits of each gate of a batch...
+LOOK_BACK = 30  # ...among its last 30 readings...
+MIN_SCORES = 8  # ...and at least this many in a stadium to set a new scale
+SCALE_RANGE = (0.25, 4.0)
+QUEUE_MINUTES = 2.0  # a cheap first cut: a queue of 2 minutes' throughput or more
+
+
+def realised_wait(points: Sequence[WindowPoint], k: int) -> float | None:
+    """Minutes waited by a fan who joined behind the queue of ``points[k]``, if the
+    counts after it show them through by the last point; None while still queueing.
+
+    >>> from stadiumflow.domain.window import WindowPoint as P
+    >>> pts = [P(60.0 * i, 10, 3.0, 20) for i in range(4)]  # 10 fans/min, 20 waiting
+    >>> realised_wait(pts, 0), realised_wait(pts, 2)
+    (2.0, None)
+    """
+    passed = list(itertools.accumulate(p.per_minute_count for p in points[k + 1 :]))
+    return _through(points, k, passed)
+
+
+def _through(points: Sequence[WindowPoint], k: int, passed: Sequence[int]) -> float | None:
+    """realised_wait, given ``passed[m]``: fans through from points[k + 1] to [k + 1 + m]."""
+    ahead = points[k].queue_length
+    m = bisect.bisect_left(passed, ahead)
+    if m == len(passed):
+        return None
+    j = k + 1 + m
+    before = passed[m - 1] if m > 0 else 0
+    through = points[j].per_minute_count
+    share = (ahead - before) / through if through > 0 else 1.0
+    waited = points[j - 1].ts - points[k].ts + share * (points[j].ts - points[j - 1].ts)
+    return max(waited, 0.0) / SECONDS_PER_MINUTE
+
+
+def realised(points: Sequence[WindowPoint]) -> list[tuple[int, float]]:
+    """(index, realised wait) of a gate's newest readings (at most PER_GATE, within
+    LOOK_BACK) whose fans are through, newest first; only readings whose queue was
+    QUEUE_MINUTES or more of the minute's throughput (where the model may say 4 min)."""
+    n = len(points)
+    start = max(n - 1 - LOOK_BACK, 0)
+    total = list(itertools.accumulate(p.per_minute_count for p in points[start:]))
+    found: list[tuple[int, float]] = []
+    for k in range(n - 2, start - 1, -1):
+        p = points[k]
+        if p.queue_length < QUEUE_MINUTES * max(p.per_minute_count, 1):
+            continue
+        done = total[k - start]
+        if total[-1] - done < p.queue_length:
+            continue  # still queueing
+        wait = _through(points, k, [c - done for c in total[k - start + 1 :]])
+        if wait is not None:
+            found.append((k, wait))
+            if len(found) == PER_GATE:
+                break
+    return found
+
+
+def score(realised: float, estimate: WaitEstimate) -> float | None:
+    """How far outside the interval ``realised`` fell, per half-width on its side."""
+    if estimate.low is None or estimate.high is None:
+        return None
+    point = estimate.wait
+    if realised >= point:
+        return (realised - point) / max(estimate.high - point, 1e-6)
+    return (point - realised) / max(point - estimate.low, 1e-6)
+
+
+def interval_scale(scores: Sequence[float]) -> float:
+    """The TARGET quantile of ``scores``; 1 (the model's own interval) when too few.
+
+    >>> interval_scale([0.1 * i for i in range(10)])
+    0.72
+    >>> interval_scale([0.5, 0.5])
+    1.0
+    """
+    if len(scores) < MIN_SCORES:
+        return 1.0
+    ordered = sorted(scores)
+    rank = TARGET * (len(ordered) - 1)
+    lower = int(rank)
+    upper = min(lower + 1, len(ordered) - 1)
+    value = ordered[lower] + (rank - lower) * (ordered[upper] - ordered[lower])
+    return min(max(round(value, 3), SCALE_RANGE[0]), SCALE_RANGE[1])
+
+
+def scaled(estimate: WaitEstimate, scale: float) -> WaitEstimate:
+    """The interval's half-widths times ``scale``, around the same point."""
+    if scale == 1.0 or estimate.low is None or estimate.high is None:
+        return estimate
+    point = estimate.wait
+    return estimate._replace(
+        low=max(point - scale * (point - estimate.low), 0.0),
+        high=point + scale * (estimate.high - point),
+    )
