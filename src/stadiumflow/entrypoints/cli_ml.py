@@ -208,7 +208,12 @@ def add_commands(sub: Any) -> None:
     evaluate = sub.add_parser("evaluate", help="score the wait model on fresh simulated days")
     evaluate.add_argument("--days", type=int, default=6)
     evaluate.add_argument("--model-dir", type=Path, default=None)
-    evaluate.add_argument("--plot", type=Path, default=Path("artifacts/evaluate_wait.png"))
+    evaluate.add_argument(
+        "--plot",
+        type=lambda value: Path(value) if value else None,
+        default=Path("artifacts/evaluate_wait.png"),
+        help='where to draw predicted against true wait ("" for no plot)',
+    )
     evaluate.add_argument("--json", type=Path, default=None)
     evaluate.add_argument(
         "--simulator",
