@@ -2,8 +2,10 @@
 
 Idempotent on (stadium_id, gate_id, ts): a reading seen before changes nothing, and a
 reading older than its gate's newest is kept in history but never moves the status back.
-The wait model and the multivariate scorer each run once per batch, over all gates; the
-redirection planner then runs once per stadium of the batch (see ``services.planning``).
+The wait model and the multivariate scorer each run once per batch, over all gates (the
+model also scores a few earlier readings whose realised wait is now known, to calibrate
+each stadium's interval: ``domain.calibration``); the redirection planner then runs once
+per stadium of the batch (see ``services.planning``).
 """
 
 from __future__ import annotations
