@@ -62,6 +62,19 @@ def test_a_narrow_interval_widens_where_fans_waited_longer():
         assert status.wait_high is not None and status.wait_high == pytest.approx(10.0)
 
 
+def test_gates_posting_one_by_one_are_calibrated_too():
+    """Batches of one gate each: each reads more of its own realised waits."""
+    store = MemoryGateStore()
+    model = FixedModel(10.0, 4.0, 20.0)
+    for minute in range(30):
+        for g in GATES:
+            process_batch([reading(g, minute, count=20, queue=200)], store=store, model=model)
+    for status in store.stadium_statuses("AGADIR"):
+        assert status.wait_low is not None and status.wait_high is not None
+        assert status.wait_high - status.wait_low < 16.0 / 2
+        assert status.calibrated_at == status.ts  # from this very batch
+
+
 def test_a_quiet_stadium_keeps_the_model_interval():
     statuses = steady_day(FixedModel(1.0, 0.5, 2.0), queue=10, count=20)  # half a minute
     assert {(s.wait_low, s.wait_high) for s in statuses.values()} == {(0.5, 2.0)}
@@ -73,4 +86,4 @@ def test_scores_and_scale():
     assert score(6.0, estimate) == pytest.approx(2.0)  # twice the lower half-width out
     assert interval_scale([2.0] * 20) == 2.0
     assert interval_scale([9.0] * 20) == 4.0  # bounded
-    assert interval_scale([1.0] * 3) == 1.0  # too few to say
+    assert interval_scale([1.0] * 3) is None  # too few to say

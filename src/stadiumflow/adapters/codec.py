@@ -123,11 +123,14 @@ def status_to_doc(status: GateStatus) -> dict[str, Any]:
         "anomalySince": to_epoch_us(status.anomaly_since) if status.anomaly_since else None,
         "recommendation": status.recommendation,
         "reportInterval": status.report_interval,
+        "intervalScale": status.interval_scale,
+        "calibratedAt": to_epoch_us(status.calibrated_at) if status.calibrated_at else None,
     }
 
 
 def status_from_doc(stadium_id: str, gate_id: str, doc: dict[str, Any]) -> GateStatus:
     since = doc.get("anomalySince")
+    calibrated = doc.get("calibratedAt")
     return GateStatus(
         stadium_id=stadium_id,
         gate_id=gate_id,
@@ -147,6 +150,8 @@ def status_from_doc(stadium_id: str, gate_id: str, doc: dict[str, Any]) -> GateS
         anomaly_since=from_epoch_us(int(since)) if since is not None else None,
         recommendation=doc.get("recommendation"),
         report_interval=float(doc.get("reportInterval", 60.0)),
+        interval_scale=float(doc.get("intervalScale", 1.0)),
+        calibrated_at=from_epoch_us(int(calibrated)) if calibrated is not None else None,
     )
 
 

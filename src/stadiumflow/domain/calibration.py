@@ -11,9 +11,11 @@ a wilder one a wider one. The readings say which, a few minutes late:
     scale          the 80% quantile of the stadium's recent scores: the factor by which
                    the half-widths must stretch (or shrink) to hold 80% of them
 
-Split conformal prediction, run per stadium on the gates of each worker batch, with no
-state: a batch with fewer than MIN_SCORES realised waits of a stadium (a quiet hour, a
-batch of a few readings) keeps the model's own interval. Carrying the last scale over
+Split conformal prediction, run per stadium on the gates of each worker batch; a batch
+of few gates (gates posting one by one) reads more realised waits from each. A batch
+with fewer than MIN_SCORES realised waits of a stadium takes the scale its gates'
+statuses got from a batch that had enough, if that is at most CARRY_SECONDS older in
+event time; else the model's own interval (a quiet hour). Carrying a scale longer
 measured worse: a rush began with the scale of a calmer hour. Only readings whose wait
 was predicted at CALIBRATE_FROM_MINUTES or more count: the interval matters where waits
 do, and near an empty queue it is trivially right.
@@ -24,6 +26,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Sequence
+from datetime import datetime
 
 from stadiumflow.domain.wait import WaitEstimate
 from stadiumflow.domain.window import WindowPoint
@@ -32,9 +35,11 @@ SECONDS_PER_MINUTE = 60.0
 TARGET = 0.8  # the share of realised waits the 10%-90% interval should hold
 CALIBRATE_FROM_MINUTES = 4.0
 PER_GATE = 3  # the newest realised waits of each gate of a batch...
+MAX_PER_GATE = 10  # (more when few gates share it)
 LOOK_BACK = 30  # ...among its last 30 readings...
 MIN_SCORES = 8  # ...and at least this many in a stadium to set a new scale
 SCALE_RANGE = (0.25, 4.0)
+CARRY_SECONDS = 120.0
 QUEUE_MINUTES = 2.0  # a cheap first cut: a queue of 2 minutes' throughput or more
 
 
@@ -65,8 +70,19 @@ def _through(points: Sequence[WindowPoint], k: int, passed: Sequence[int]) -> fl
     return max(waited, 0.0) / SECONDS_PER_MINUTE
 
 
-def realised(points: Sequence[WindowPoint]) -> list[tuple[int, float]]:
-    """(index, realised wait) of a gate's newest readings (at most PER_GATE, within
+def per_gate(gates: int) -> int:
+    """Realised waits to take from each of a stadium's ``gates`` in a batch: PER_GATE, or
+    more when few gates share the batch (gates posting one by one), so that a batch can
+    still gather MIN_SCORES twice over; at most MAX_PER_GATE.
+
+    >>> per_gate(12), per_gate(2), per_gate(1)
+    (3, 8, 10)
+    """
+    return min(max(PER_GATE, -(-2 * MIN_SCORES // max(gates, 1))), MAX_PER_GATE)
+
+
+def realised(points: Sequence[WindowPoint], limit: int = PER_GATE) -> list[tuple[int, float]]:
+    """(index, realised wait) of a gate's newest readings (at most ``limit``, within
     LOOK_BACK) whose fans are through, newest first; only readings whose queue was
     QUEUE_MINUTES or more of the minute's throughput (where the model may say 4 min)."""
     n = len(points)
@@ -83,7 +99,7 @@ def realised(points: Sequence[WindowPoint]) -> list[tuple[int, float]]:
         wait = _through(points, k, [c - done for c in total[k - start + 1 :]])
         if wait is not None:
             found.append((k, wait))
-            if len(found) == PER_GATE:
+            if len(found) == limit:
                 break
     return found
 
@@ -98,16 +114,16 @@ def score(realised: float, estimate: WaitEstimate) -> float | None:
     return (point - realised) / max(point - estimate.low, 1e-6)
 
 
-def interval_scale(scores: Sequence[float]) -> float:
-    """The TARGET quantile of ``scores``; 1 (the model's own interval) when too few.
+def interval_scale(scores: Sequence[float]) -> float | None:
+    """The TARGET quantile of ``scores``; None when there are too few to say.
 
     >>> interval_scale([0.1 * i for i in range(10)])
     0.72
-    >>> interval_scale([0.5, 0.5])
-    1.0
+    >>> interval_scale([0.5, 0.5]) is None
+    True
     """
     if len(scores) < MIN_SCORES:
-        return 1.0
+        return None
     ordered = sorted(scores)
     rank = TARGET * (len(ordered) - 1)
     lower = int(rank)
@@ -125,3 +141,27 @@ def scaled(estimate: WaitEstimate, scale: float) -> WaitEstimate:
         low=max(point - scale * (point - estimate.low), 0.0),
         high=point + scale * (estimate.high - point),
     )
+
+
+def carried(
+    earlier: Sequence[tuple[float, datetime | None]], now: datetime
+) -> tuple[float, datetime | None]:
+    """(scale, computed at) from gates' statuses: the most recent computed within
+    CARRY_SECONDS before ``now``, else the model's own interval (1.0, None).
+
+    >>> from datetime import datetime as d
+    >>> t = d(2025, 7, 14, 18, 0)
+    >>> carried([(0.5, t.replace(minute=0)), (0.7, t.replace(minute=1))], t.replace(minute=2))
+    (0.7, datetime.datetime(2025, 7, 14, 18, 1))
+    >>> carried([(0.5, t)], t.replace(minute=5))
+    (1.0, None)
+    """
+    fresh = [
+        (at, scale)
+        for scale, at in earlier
+        if at is not None and (now - at).total_seconds() <= CARRY_SECONDS
+    ]
+    if not fresh:
+        return 1.0, None
+    at, scale = max(fresh)
+    return scale, at

@@ -45,6 +45,8 @@ class GateStatus:
     anomaly_since: datetime | None = None
     recommendation: dict[str, Any] | None = field(default=None)
     report_interval: float = 60.0  # seconds between this gate's readings, as observed
+    interval_scale: float = 1.0  # the stadium's interval calibration (domain.calibration)...
+    calibrated_at: datetime | None = None  # ...computed from the readings up to this ts
 
     @property
     def gate(self) -> GateKey:
@@ -57,6 +59,7 @@ class GateStatus:
         *,
         anomaly_since: datetime | None = None,
         report_interval: float = 60.0,
+        calibration: tuple[float, datetime | None] = (1.0, None),
     ) -> GateStatus:
         r, e = processed.reading, processed.estimate
         return cls(
@@ -77,6 +80,8 @@ class GateStatus:
             anomaly_kind=processed.anomaly_kind,
             anomaly_since=anomaly_since if processed.anomaly_kind is not None else None,
             report_interval=report_interval,
+            interval_scale=calibration[0],
+            calibrated_at=calibration[1],
         )
 
 

@@ -116,6 +116,7 @@ def _statuses(
     multivariate: list[float],
     previous: dict[GateKey, GateStatus],
     model_version: str,
+    scales: dict[str, tuple[float, datetime | None]],
 ) -> tuple[list[ProcessedReading], dict[GateKey, GateStatus], list[ControlEvent]]:
     """Pass 2: per gate in ts order, the anomaly verdict (with hysteresis) and the status."""
     processed: list[ProcessedReading] = []
@@ -154,7 +155,12 @@ def _statuses(
         if before is not None and verdict.kind is not None and verdict.kind == active:
             since = before.anomaly_since or r.ts
         interval = item.interval if item.scored or before is None else before.report_interval
-        status = GateStatus.from_processed(done, anomaly_since=since, report_interval=interval)
+        status = GateStatus.from_processed(
+            done,
+            anomaly_since=since,
+            report_interval=interval,
+            calibration=scales.get(r.stadium_id, (1.0, None)),
+        )
         if before is not None:
             status = _keep_advice(before, status)
         events += status_changes(before, status)
@@ -168,9 +174,13 @@ def _calibration_rows(
     """(stadium, realised wait, features then) of each batch gate's newest readings whose
     wait is now known (``domain.calibration``): the model scores them with the batch."""
     found: list[tuple[str, float, list[float]]] = []
+    gates = list(gates)
+    per_stadium: dict[str, int] = defaultdict(int)
+    for stadium, _ in gates:
+        per_stadium[stadium] += 1
     for gate in gates:
         points = windows[gate].points
-        picked = calibration.realised(points)
+        picked = calibration.realised(points, calibration.per_gate(per_stadium[gate[0]]))
         if not picked:
             continue
         first, last = picked[-1][0], picked[0][0]
@@ -184,21 +194,37 @@ def _calibrate(
     estimates: list[WaitEstimate],
     checks: list[tuple[str, float, list[float]]],
     checked: list[WaitEstimate],
-) -> list[WaitEstimate]:
-    """Each stadium's interval scale from its realised waits; the batch's estimates scaled."""
+    previous: dict[GateKey, GateStatus],
+) -> tuple[list[WaitEstimate], dict[str, tuple[float, datetime | None]]]:
+    """Each stadium's interval scale (and the event time it is from) from its realised
+    waits, or carried from a recent batch; the batch's estimates scaled."""
     scores: dict[str, list[float]] = defaultdict(list)
     for (stadium, realised, _), estimate in zip(checks, checked, strict=True):
         if estimate.wait >= calibration.CALIBRATE_FROM_MINUTES:
             found = calibration.score(realised, estimate)
             if found is not None:
                 scores[stadium].append(found)
-    scales = {stadium: calibration.interval_scale(found) for stadium, found in scores.items()}
-    if all(scale == 1.0 for scale in scales.values()):
-        return estimates
+    newest: dict[str, datetime] = {}
+    for item in pending:
+        r = item.reading
+        if r.stadium_id not in newest or r.ts > newest[r.stadium_id]:
+            newest[r.stadium_id] = r.ts
+    earlier: dict[str, list[tuple[float, datetime | None]]] = defaultdict(list)
+    for (stadium, _), status in previous.items():
+        if stadium in newest:
+            earlier[stadium].append((status.interval_scale, status.calibrated_at))
+    scales: dict[str, tuple[float, datetime | None]] = {}
+    for stadium, now in newest.items():
+        scale = calibration.interval_scale(scores.get(stadium, []))
+        scales[stadium] = (
+            (scale, now) if scale is not None else calibration.carried(earlier[stadium], now)
+        )
+    if all(scale == 1.0 for scale, _ in scales.values()):
+        return estimates, scales
     return [
-        calibration.scaled(estimate, scales.get(item.reading.stadium_id, 1.0))
+        calibration.scaled(estimate, scales[item.reading.stadium_id][0])
         for item, estimate in zip(pending, estimates, strict=True)
-    ]
+    ], scales
 
 
 def _keep_advice(before: GateStatus, status: GateStatus) -> GateStatus:
@@ -274,10 +300,12 @@ def process_batch(
         pending, rows, shingles, duplicates = _place(groups, windows)
         checks = _calibration_rows(windows, groups) if rows else []
         both = model.predict(rows + [row for _, _, row in checks]) if rows else []
-        estimates = _calibrate(pending, both[: len(rows)], checks, both[len(rows) :])
+        estimates, scales = _calibrate(
+            pending, both[: len(rows)], checks, both[len(rows) :], previous
+        )
         multivariate = scorer.score(shingles) if shingles else []
         processed, current, events = _statuses(
-            pending, estimates, multivariate, previous, model.version
+            pending, estimates, multivariate, previous, model.version, scales
         )
         changed = {g: s for g, s in current.items() if previous.get(g) is not s}
         for silent in _silence(current, stadiums):
