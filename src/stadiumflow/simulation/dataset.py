@@ -14,7 +14,9 @@ import csv
 import io
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Generator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -120,7 +122,13 @@ def generate_training_csv(
 
 
 def _day_chunks(seed: int, workers: int) -> Generator[tuple[int, str], None, None]:
-    """Days 0, 1, 2, ... as CSV chunks, computed ``workers`` at a time, in day order."""
+    """Days 0, 1, 2, ... as CSV chunks, computed ``workers`` at a time, in day order.
+
+    A process pool executor, not ``multiprocessing.Pool``: closing this generator cancels
+    the days not started and waits for the few running ones. ``Pool.terminate()`` kills
+    its workers instead, and hung now and then when one was killed holding the task
+    queue's lock (a CI run waited 120 s for a 1-second job).
+    """
     if workers <= 1:
         day = 0
         while True:
@@ -129,9 +137,15 @@ def _day_chunks(seed: int, workers: int) -> Generator[tuple[int, str], None, Non
     # Not "fork": the caller may already run threads (tqdm's monitor does), and a child
     # forked while one of them holds a lock can wait for it forever.
     context = multiprocessing.get_context("spawn" if os.name == "nt" else "forkserver")
-    with context.Pool(workers) as pool:
-        day = 0
-        while True:
-            batch = [(seed, d) for d in range(day, day + 2 * workers)]
-            yield from pool.imap(_simulate_day_csv, batch)
-            day += len(batch)
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        ahead = deque(pool.submit(_simulate_day_csv, (seed, d)) for d in range(2 * workers))
+        day = len(ahead)
+        try:
+            while True:
+                done = ahead.popleft().result()
+                ahead.append(pool.submit(_simulate_day_csv, (seed, day)))
+                day += 1
+                yield done
+        finally:
+            for future in ahead:
+                future.cancel()
