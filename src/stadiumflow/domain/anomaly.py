@@ -135,11 +135,9 @@ def lanes_down_score(points: Sequence[WindowPoint]) -> RuleScore:
     ):
         return none
     lanes = sorted(
-        [
-            p.per_minute_count * p.avg_processing_time / SECONDS_PER_MINUTE
-            for p in earlier
-            if p.per_minute_count > 0 and p.queue_length >= max(DROP_MIN_QUEUE, p.per_minute_count)
-        ]
+        p.per_minute_count * p.avg_processing_time / SECONDS_PER_MINUTE
+        for p in earlier
+        if p.per_minute_count > 0 and _saturated(p, p.per_minute_count)
     )
     if len(lanes) < LANES_MIN_HISTORY:
         return none
@@ -243,8 +241,8 @@ def is_quiet(points: Sequence[WindowPoint]) -> bool:
     last = points[-1]
     if last.queue_length >= QUIET_QUEUE:
         return False
-    first = index_after(points, last.ts - 5 * SECONDS_PER_MINUTE, max(len(points) - MAX_POINTS, 0))
-    recent = points[min(first, len(points) - 1) :]
+    oldest, newest = max(len(points) - MAX_POINTS, 0), len(points) - 1
+    recent = points[index_after(points, last.ts - 5 * SECONDS_PER_MINUTE, oldest, newest) :]
     return statistics.fmean(p.per_minute_count for p in recent) < QUIET_FANS_PER_MIN
 
 
