@@ -124,8 +124,14 @@ def _service(gate: _Gate) -> ciw.dists.Distribution:
     return ciw.dists.Gamma(shape, gate.service_mean / shape)
 
 
-def _incident_at(gate: _Gate, t: float) -> str:
+def _lanes_at(gate: _Gate, t: float) -> int:
     if gate.closure is not None and gate.closure[0] <= t < gate.closure[1]:
+        return gate.closure[2]
+    return gate.lanes
+
+
+def _incident_at(gate: _Gate, t: float) -> str:
+    if _lanes_at(gate, t) < gate.lanes:
         return "lanes_closed"
     if gate.surge is not None and gate.surge[0] <= t < gate.surge[1]:
         return "surge"
@@ -153,14 +159,16 @@ def ciw_match_day(index: int) -> CiwDay:
     )
     simulation = ciw.Simulation(network)
     simulation.simulate_until_max_time(ends[-1] + _DRAIN_SECONDS)
-    records = simulation.get_all_records()
     stadium_id = f"CIW{index:04d}"
     observed: list[ObservedMinute] = []
     incidents: list[Incident] = []
     ticks = np.asarray(ends)
+    served: dict[int, list[ciw.DataRecord]] = {node: [] for node in range(1, len(gates) + 1)}
+    for record in simulation.get_all_records():
+        if record.record_type == "service":
+            served[record.node].append(record)
     for node, gate in enumerate(gates, start=1):
-        mine = [r for r in records if r.node == node and r.record_type == "service"]
-        observed += _observe(stadium_id, f"G{node}", gate, mine, opening, ticks)
+        observed += _observe(stadium_id, f"G{node}", gate, served[node], opening, ticks)
         for kind, span in (("lanes_closed", gate.closure), ("surge", gate.surge)):
             if span is not None:
                 start, end = (opening + timedelta(seconds=float(t)) for t in span[:2])
@@ -190,7 +198,6 @@ def _observe(
     for k, t in enumerate(ticks):
         through = int(hi[k] - lo[k])
         seconds = float(service_sum[hi[k]] - service_sum[lo[k]]) / through if through else 0.0
-        closed = gate.closure is not None and gate.closure[0] <= t < gate.closure[1]
         reading = Reading(
             stadium_id,
             gate_id,
@@ -204,7 +211,7 @@ def _observe(
                 reading,
                 True,
                 int(waiting[k]),
-                gate.closure[2] if closed and gate.closure is not None else gate.lanes,
+                _lanes_at(gate, float(t)),
                 float(now[k]),
                 float(ahead[k]),
                 _incident_at(gate, float(t)),
