@@ -150,8 +150,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     print(f"{report['gateMinutes']} reported gate-minutes over {args.days} days")
     _print_scores(report)
     _print_ratios(report)
-    if "anomalies" in report:
-        _print_anomalies(report["anomalies"])
+    _print_anomalies(report["anomalies"])
     if args.plot:
         path = plot_day(outputs, stadiums[0], args.plot)
         print(f"plot: {path}")
