@@ -103,8 +103,8 @@ def generate_training_csv(
     days = 0
     chunks = _day_chunks(seed, workers)
     with out.open("w", encoding="utf-8", newline="") as f, contextlib.closing(chunks):
-        # closing: the pool stops here, not in a finaliser at interpreter exit (a pool
-        # terminated during shutdown can hang)
+        # closing: the worker processes stop here (see _day_chunks), not in a finaliser
+        # at interpreter exit
         csv.writer(f, lineterminator="\n").writerow(TRAINING_COLUMNS)
         for count, text in chunks:
             days += 1
