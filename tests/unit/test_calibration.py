@@ -47,6 +47,21 @@ def test_the_wait_a_fan_had_is_read_back_from_the_counts():
     assert [k for k, _ in realised(points)] == [4, 3, 2]  # the newest whose fans are through
 
 
+@pytest.mark.parametrize("every", [30.0, 120.0])
+def test_the_wait_read_back_does_not_depend_on_how_often_a_gate_reports(every: float):
+    # Each count is fans through in the minute before its reading, at any cadence.
+    points = [WindowPoint(every * i, 20, 3.0, 200) for i in range(int(900 / every))]
+    assert realised_wait(points, 0) == pytest.approx(10.0)
+    assert all(wait == pytest.approx(10.0) for _, wait in realised(points))
+
+
+def test_no_wait_is_read_across_a_gap_in_a_gates_readings():
+    points = [WindowPoint(60.0 * i, 20, 3.0, 200) for i in range(15)]
+    gap = [p._replace(ts=p.ts + 600.0) if i >= 8 else p for i, p in enumerate(points)]
+    assert realised_wait(points, 2) == pytest.approx(10.0)
+    assert [k for k, _ in realised(gap, limit=10)] == []  # 6 readings since: none through
+
+
 def test_a_wide_interval_narrows_where_fans_waited_as_predicted():
     statuses = steady_day(FixedModel(10.0, 4.0, 20.0))
     for status in statuses.values():

@@ -29,18 +29,36 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from stadiumflow.domain.wait import WaitEstimate
-from stadiumflow.domain.window import WindowPoint
+from stadiumflow.domain.window import WindowPoint, index_from
 
 SECONDS_PER_MINUTE = 60.0
 TARGET = 0.8  # the share of realised waits the 10%-90% interval should hold
 CALIBRATE_FROM_MINUTES = 4.0
 PER_GATE = 3  # the newest realised waits of each gate of a batch...
 MAX_PER_GATE = 10  # (more when few gates share it)
-LOOK_BACK = 30  # ...among its last 30 readings...
+LOOK_BACK_SECONDS = 30 * 60.0  # ...among its readings of the last 30 minutes...
+MAX_LOOK_BACK_POINTS = 60  # (and its last 60, however often it reports)...
 MIN_SCORES = 8  # ...and at least this many in a stadium to set a new scale
 SCALE_RANGE = (0.25, 4.0)
 CARRY_SECONDS = 120.0
 QUEUE_MINUTES = 2.0  # a cheap first cut: a queue of 2 minutes' throughput or more
+MAX_GAP_SECONDS = 150.0  # readings further apart: the fans through between are unknown
+
+
+def fans_through(points: Sequence[WindowPoint], i: int) -> float:
+    """Fans through between ``points[i - 1]`` and ``points[i]``: the reading's rate (per
+    minute) times the time since the one before, whatever the reporting interval. At one
+    reading a minute this is its count; at one each 30 s, half of it (each count covers
+    the same minute as its neighbour's); after a gap of more than MAX_GAP_SECONDS, none
+    can be told, so the readings on either side are not read together (:func:`realised`).
+
+    >>> from stadiumflow.domain.window import WindowPoint as P
+    >>> pts = [P(0.0, 20, 3.0, 5), P(60.0, 20, 3.0, 5), P(90.0, 20, 3.0, 5)]
+    >>> fans_through(pts, 1), fans_through(pts, 2)
+    (20.0, 10.0)
+    """
+    gap = points[i].ts - points[i - 1].ts if i > 0 else SECONDS_PER_MINUTE
+    return points[i].per_minute_count * gap / SECONDS_PER_MINUTE
 
 
 def realised_wait(points: Sequence[WindowPoint], k: int) -> float | None:
@@ -52,19 +70,19 @@ def realised_wait(points: Sequence[WindowPoint], k: int) -> float | None:
     >>> realised_wait(pts, 0), realised_wait(pts, 2)
     (2.0, None)
     """
-    passed = list(itertools.accumulate(p.per_minute_count for p in points[k + 1 :]))
+    passed = list(itertools.accumulate(fans_through(points, i) for i in range(k + 1, len(points))))
     return _through(points, k, passed)
 
 
-def _through(points: Sequence[WindowPoint], k: int, passed: Sequence[int]) -> float | None:
+def _through(points: Sequence[WindowPoint], k: int, passed: Sequence[float]) -> float | None:
     """realised_wait, given ``passed[m]``: fans through from points[k + 1] to [k + 1 + m]."""
     ahead = points[k].queue_length
     m = bisect.bisect_left(passed, ahead)
     if m == len(passed):
         return None
     j = k + 1 + m
-    before = passed[m - 1] if m > 0 else 0
-    through = points[j].per_minute_count
+    before = passed[m - 1] if m > 0 else 0.0
+    through = passed[m] - before
     share = (ahead - before) / through if through > 0 else 1.0
     waited = points[j - 1].ts - points[k].ts + share * (points[j].ts - points[j - 1].ts)
     return max(waited, 0.0) / SECONDS_PER_MINUTE
@@ -83,11 +101,19 @@ def per_gate(gates: int) -> int:
 
 def realised(points: Sequence[WindowPoint], limit: int = PER_GATE) -> list[tuple[int, float]]:
     """(index, realised wait) of a gate's newest readings (at most ``limit``, within
-    LOOK_BACK) whose fans are through, newest first; only readings whose queue was
-    QUEUE_MINUTES or more of the minute's throughput (where the model may say 4 min)."""
+    LOOK_BACK_SECONDS of the newest) whose fans are through, newest first; only readings
+    whose queue was QUEUE_MINUTES or more of the minute's throughput (where the model may
+    say 4 min), and none whose fans passed across a gap of more than MAX_GAP_SECONDS."""
     n = len(points)
-    start = max(n - 1 - LOOK_BACK, 0)
-    total = list(itertools.accumulate(p.per_minute_count for p in points[start:]))
+    if n < 2:
+        return []
+    newest = points[-1].ts
+    start = max(index_from(points, newest - LOOK_BACK_SECONDS), n - 1 - MAX_LOOK_BACK_POINTS)
+    for i in range(n - 1, start, -1):  # only the run since the last gap can be read
+        if points[i].ts - points[i - 1].ts > MAX_GAP_SECONDS:
+            start = i
+            break
+    total = list(itertools.accumulate(fans_through(points, i) for i in range(start, n)))
     found: list[tuple[int, float]] = []
     for k in range(n - 2, start - 1, -1):
         p = points[k]

@@ -138,8 +138,9 @@ def _incident_at(gate: _Gate, t: float) -> str:
     return ""
 
 
-def ciw_match_day(index: int) -> CiwDay:
-    """Day ``index`` of the cross-check: deterministic for its index."""
+def ciw_match_day(index: int, report_seconds: int = 60) -> CiwDay:
+    """Day ``index`` of the cross-check: deterministic for its index. Sensors report
+    every ``report_seconds`` (a reading's count is still the minute before its ts)."""
     seeds = np.random.SeedSequence([CIW_ENTROPY, index])
     rng = np.random.default_rng(seeds)
     minutes = OPEN_MINUTES_BEFORE + OBSERVE_MINUTES_AFTER
@@ -162,7 +163,7 @@ def ciw_match_day(index: int) -> CiwDay:
     stadium_id = f"CIW{index:04d}"
     observed: list[ObservedMinute] = []
     incidents: list[Incident] = []
-    ticks = np.asarray(ends)
+    ticks = np.arange(report_seconds, ends[-1] + 1, report_seconds, dtype=float)
     served: dict[int, list[ciw.DataRecord]] = {node: [] for node in range(1, len(gates) + 1)}
     for record in simulation.get_all_records():
         if record.record_type == "service":
