@@ -214,3 +214,25 @@ def test_a_near_idle_gate_is_quiet_and_a_busy_or_queueing_one_is_not():
     # at a quiet gate the multivariate score alone raises no alarm; the rules still do
     assert judge([], 30.0, None, quiet=True).kind is None
     assert judge([RuleScore("surge", 4.0, "x")], 30.0, None, quiet=True).kind == "surge"
+
+
+def test_a_gate_reporting_every_30_s_is_judged_as_if_it_reported_every_minute():
+    counts, queues = busy_ramp(30)
+    counts += [30, 30, 30]
+    queues += [queues[-1] + 90 * k for k in (1, 2, 3)]  # a surge: see above
+    model = QueueingWaitModel()
+    judged: dict[str, list[tuple[bool, float, str | None]]] = {}
+    for name, half_minutes in (("every minute", False), ("every 30 s", True)):
+        store = MemoryGateStore()
+        judged[name] = []
+        for m, (count, queue) in enumerate(zip(counts, queues, strict=True)):
+            if half_minutes and m > 0:  # between two minute readings, a jumpy queue
+                jumpy = reading(minute=m - 0.5, count=count, queue=max(0, int(queue) - 25))
+                process_batch([jumpy], store=store, model=model)
+            process_batch(
+                [reading(minute=m, count=count, queue=int(queue))], store=store, model=model
+            )
+            (status,) = store.stadium_statuses("AGADIR")
+            judged[name].append((status.anomaly, status.anomaly_score, status.anomaly_kind))
+    assert judged["every 30 s"] == judged["every minute"]
+    assert judged["every minute"][-1][2] == "surge"

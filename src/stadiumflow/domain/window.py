@@ -60,6 +60,36 @@ def index_from(points: Sequence[WindowPoint], ts: float, lo: int = 0, hi: int | 
     return bisect.bisect_left(points, ts, lo, len(points) if hi is None else hi, key=_ts)
 
 
+MINUTE_SPACING_SECONDS = 50.0
+"""Readings closer than this are more than one a minute (jitter allowed)."""
+
+
+def minute_spaced(points: Sequence[WindowPoint]) -> Sequence[WindowPoint]:
+    """``points`` thinned to about one a minute, the newest kept: the cadence the
+    detectors count readings in. A count is always the minute before its reading, so a
+    thinned point says the same as before; only the readings between are dropped.
+    ``points`` itself when the last ten came a minute or more apart on average.
+
+    >>> pts = [WindowPoint(30.0 * i, 20, 3.0, 5) for i in range(8)]
+    >>> [p.ts for p in minute_spaced(pts)]
+    [30.0, 90.0, 150.0, 210.0]
+    >>> minute_spaced(pts[::2]) == pts[::2]
+    True
+    """
+    n = len(points)
+    if n < 2:
+        return points
+    k = max(n - 10, 0)
+    if (points[-1].ts - points[k].ts) / (n - 1 - k) >= MINUTE_SPACING_SECONDS:
+        return points
+    kept = [points[-1]]
+    for point in reversed(points[:-1]):
+        if kept[-1].ts - point.ts >= MINUTE_SPACING_SECONDS:
+            kept.append(point)
+    kept.reverse()
+    return kept
+
+
 class Placement(StrEnum):
     NEWEST = "newest"  # newer than anything seen: moves the status forward
     LATE = "late"  # older than the newest: kept for history, never moves the status back

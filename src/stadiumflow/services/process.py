@@ -26,7 +26,7 @@ from stadiumflow.domain.readings import GateKey, Reading
 from stadiumflow.domain.silence import observed_interval, silent_statuses, stadium_clock
 from stadiumflow.domain.status import GateStatus, ProcessedReading
 from stadiumflow.domain.wait import WaitEstimate
-from stadiumflow.domain.window import GateWindow, Placement, WindowPoint
+from stadiumflow.domain.window import GateWindow, Placement, WindowPoint, minute_spaced
 from stadiumflow.ports import AnomalyScorer, GateStore, WaitModel
 from stadiumflow.services.planning import plan_stadiums
 
@@ -100,12 +100,13 @@ def _place(
         # Anomalies are judged on the gate's newest reading of the batch only (the last
         # pending one): live, a batch holds one reading per gate; after a backlog, judging
         # every minute of it again would cost more than the status it changes.
+        # Detectors count readings a minute apart, however often the gate reports.
         newest = pending[-1]
-        known = list(window.points)
+        known = list(minute_spaced(window.points))
         newest.scored = True
         newest.rules = score_rules(known)
         newest.quiet = is_quiet(known)
-        newest.interval = observed_interval([p.ts for p in known[-11:]])
+        newest.interval = observed_interval([p.ts for p in window.points[-11:]])
         shingles.append(known)
     return pending, rows, shingles, duplicates
 
