@@ -127,6 +127,12 @@ def _evaluate_redirect(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     if args.redirect:
         return _evaluate_redirect(args)
+    if args.report_seconds != 60 and args.simulator != "ciw":
+        print("--report-seconds needs --simulator ciw (ours reports each minute)", file=sys.stderr)
+        return 2
+    if not 1 <= args.report_seconds <= 600:
+        print("--report-seconds must be 1-600", file=sys.stderr)
+        return 2
     from tqdm import tqdm
 
     from stadiumflow.training.evaluate import evaluate, evaluate_cross_check
@@ -141,7 +147,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     with tqdm(total=args.days, unit="day", file=sys.stderr) as bar:
         if args.simulator == "ciw":
             report, outputs, stadiums = evaluate_cross_check(
-                model, args.days, on_day=lambda _: bar.update(1)
+                model, args.days, on_day=lambda _: bar.update(1), report_seconds=args.report_seconds
             )
         else:
             report, outputs, results = evaluate(model, args.days, on_day=lambda _: bar.update(1))
@@ -219,6 +225,12 @@ def add_commands(sub: Any) -> None:
         choices=("simpy", "ciw"),
         default="simpy",
         help="ours, or an independent Ciw one: a check against fitting our simulator",
+    )
+    evaluate.add_argument(
+        "--report-seconds",
+        type=int,
+        default=60,
+        help="with --simulator ciw: how often its sensors report (counts stay per minute)",
     )
     evaluate.add_argument(
         "--redirect",

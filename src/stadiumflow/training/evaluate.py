@@ -169,11 +169,19 @@ def evaluate(
 
 
 def evaluate_cross_check(
-    model: WaitModel, days: int, *, on_day: Callable[[int], None] | None = None
+    model: WaitModel,
+    days: int,
+    *,
+    on_day: Callable[[int], None] | None = None,
+    report_seconds: int = 60,
 ) -> tuple[dict[str, Any], DayOutputs, list[str]]:
-    """The same scores on days of the independent Ciw simulator (``ciw_days``)."""
+    """The same scores on days of the independent Ciw simulator (``ciw_days``), whose
+    sensors report every ``report_seconds``."""
     from stadiumflow.training.ciw_days import ciw_match_day  # Ciw is a training extra
 
-    report, out, made = _score_days(ciw_match_day, model, days, "ciw", on_day)
+    report, out, made = _score_days(
+        lambda index: ciw_match_day(index, report_seconds), model, days, "ciw", on_day
+    )
+    report["reportSeconds"] = report_seconds
     report["anomalies"] = score_alarms([day.incident_day() for day in made], out.alarms)
     return report, out, [day.stadium_id for day in made]

@@ -36,6 +36,15 @@ def test_a_day_is_the_same_for_its_index_and_reports_every_gate_each_minute(day)
         assert steps == {timedelta(minutes=1)}
 
 
+def test_sensors_reporting_every_30_s_see_the_same_day(day):
+    fast = ciw_match_day(0, report_seconds=30)
+    for minutes in _by_gate(fast).values():
+        steps = {b.reading.ts - a.reading.ts for a, b in itertools.pairwise(minutes)}
+        assert steps == {timedelta(seconds=30)}
+    on_the_minute = [r for r in fast.readings() if r.ts.second == day.readings()[0].ts.second]
+    assert on_the_minute == day.readings()  # counts are still the minute before ts
+
+
 def test_the_truth_agrees_with_what_the_sensors_saw(day):
     """A fan joining behind q fans waits until the turnstiles have passed q more: the
     truth and the readings come from one queue, not two unrelated streams."""
