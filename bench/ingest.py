@@ -15,6 +15,8 @@ measures. Every process it starts is stopped on exit, on error and on Ctrl-C.
     .venv/bin/python bench/ingest.py                  # everything, 10 s per wrk run
     .venv/bin/python bench/ingest.py --json out.json  # also write the results as JSON
     .venv/bin/python bench/ingest.py --url http://127.0.0.1:8080  # an already running server
+    .venv/bin/python bench/ingest.py --skip-bare --skip-wrk --rate 12 --batch 12 --sustain 30
+                                                      # light load: 202 -> visible when idle
 """
 
 from __future__ import annotations
@@ -478,7 +480,7 @@ async def _sustained(
 
 def run_sustained(url: str, args: argparse.Namespace, tag: str) -> Sustained:
     result = asyncio.run(
-        _sustained(url, tag, args.rate, ARRAY_SIZE, args.sustain, args.drain_timeout)
+        _sustained(url, tag, args.rate, args.batch, args.sustain, args.drain_timeout)
     )
     drained_at, _ = wait_drained(url, args.drain_timeout)
     result.drained = drained_at is not None
@@ -715,6 +717,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-pin", action="store_true", help="do not pin processes to cores")
     p.add_argument("--rate", type=int, default=20_000, help="sustained test, readings/s")
     p.add_argument("--sustain", type=float, default=10.0, help="sustained test, seconds")
+    p.add_argument(
+        "--batch",
+        type=int,
+        default=ARRAY_SIZE,
+        help="sustained test, readings per request (--rate 12 --batch 12: a light load)",
+    )
     p.add_argument(
         "--drain-timeout",
         type=float,

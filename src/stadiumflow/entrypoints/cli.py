@@ -97,7 +97,10 @@ def _worker(args: argparse.Namespace) -> int:
         os.nice(args.nice)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     run_worker_process(
-        bootstrap(settings), heartbeat_dir=settings.data_dir, parent_pid=args.parent_pid
+        bootstrap(settings),
+        heartbeat_dir=settings.data_dir,
+        parent_pid=args.parent_pid,
+        wake_fd=0 if args.wake_on_stdin else None,
     )
     return 0
 
@@ -135,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--nice", type=int, default=0, help="lower the worker's CPU priority by this much"
     )
     worker.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+    worker.add_argument("--wake-on-stdin", action="store_true", help=argparse.SUPPRESS)
     worker.set_defaults(handler=_worker)
 
     cli_sim.add_commands(sub)

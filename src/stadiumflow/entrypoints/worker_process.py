@@ -59,6 +59,7 @@ class WorkerProcess:
         self.restarts = 0
         self._next_start = 0.0
         self._backoff = 1.0
+        self._wake_fd: int | None = None
 
     def _command(self) -> list[str]:
         s = self._settings
@@ -75,6 +76,7 @@ class WorkerProcess:
             str(self._nice),
             "--parent-pid",
             str(os.getpid()),
+            "--wake-on-stdin",
         ]
 
     def start(self) -> None:
@@ -85,7 +87,10 @@ class WorkerProcess:
         # (autogroups) and applies nice only within one, so a worker in a session of its
         # own took half the core whatever its nice. (A terminal's Ctrl-C reaches both;
         # the worker finishes its batch and exits, as it does on SIGTERM.)
-        self._process = subprocess.Popen(self._command(), env=env)
+        self._process = subprocess.Popen(self._command(), env=env, stdin=subprocess.PIPE)
+        assert self._process.stdin is not None
+        self._wake_fd = self._process.stdin.fileno()
+        os.set_blocking(self._wake_fd, False)
         log.info("worker process started (pid %d, nice +%d)", self._process.pid, self._nice)
 
     def check(self) -> None:
@@ -105,7 +110,26 @@ class WorkerProcess:
         self.restarts += 1
         self._next_start = now + self._backoff
         self._backoff = min(self._backoff * 2, MAX_RESTART_BACKOFF_SECONDS)
+        self._close_wake()
         self.start()
+
+    def wake(self) -> None:
+        """Tell the worker that a request was accepted: one byte down its stdin, never
+        blocking (a full pipe already holds a wake-up; a dead worker is restarted by
+        :meth:`check` and polls until woken again)."""
+        if self._wake_fd is None:
+            return
+        try:
+            os.write(self._wake_fd, b"w")
+        except (BlockingIOError, BrokenPipeError):
+            pass
+        except OSError:
+            log.exception("could not wake the worker process")
+
+    def _close_wake(self) -> None:
+        self._wake_fd = None
+        if self._process is not None and self._process.stdin is not None:
+            self._process.stdin.close()
 
     @property
     def alive(self) -> bool:
@@ -118,6 +142,7 @@ class WorkerProcess:
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM (the worker finishes its batch), then SIGKILL after ``timeout``."""
         self._stopping = True
+        self._close_wake()  # end of file: the worker polls alone while it finishes
         process = self._process
         if process is None or process.poll() is not None:
             return

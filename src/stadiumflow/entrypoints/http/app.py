@@ -227,7 +227,9 @@ def create_app(
                 services.clock,
                 accept=metrics.accept,
                 reject=metrics.reject,
-                on_accepted=worker.wake if worker is not None else None,
+                on_accepted=(
+                    worker.wake if worker is not None else child.wake if child is not None else None
+                ),
             ),
             methods=["POST"],
         ),
