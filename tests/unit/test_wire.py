@@ -41,6 +41,13 @@ def test_an_integer_processing_time_is_a_number():
     assert reading.avg_processing_time == 3.0
 
 
+def test_a_whole_number_written_with_a_decimal_point_is_a_count():
+    # JSON has one number type: 45.0 is the integer 45 (JSON Schema's "integer" agrees).
+    (reading,), _ = decode_ingest(body(perMinuteCount=45.0, queueLength=1.2e2))
+    assert (reading.per_minute_count, reading.queue_length) == (45, 120)
+    assert type(reading.per_minute_count) is int and type(reading.queue_length) is int
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
@@ -54,7 +61,7 @@ def test_an_integer_processing_time_is_a_number():
         ({"ts": "yesterday"}, "ts"),
         ({"ts": 1752516000}, "ts"),
         ({"perMinuteCount": 4.5}, "perMinuteCount"),
-        ({"perMinuteCount": 45.0}, "perMinuteCount"),
+        ({"queueLength": 120.25}, "queueLength"),
         ({"perMinuteCount": True}, "perMinuteCount"),
         ({"perMinuteCount": -1}, "perMinuteCount"),
         ({"perMinuteCount": 100_001}, "perMinuteCount"),
@@ -121,3 +128,11 @@ def test_more_than_5000_readings_is_too_many():
         decode_ingest(json.dumps([GOOD] * 5001).encode())
     readings, is_array = decode_ingest(json.dumps([GOOD] * 5000).encode())
     assert is_array and len(readings) == 5000
+
+
+def test_a_fraction_of_a_fan_in_an_array_names_its_field_and_index():
+    items = [GOOD, {**GOOD, "perMinuteCount": 44.5}]
+    with pytest.raises(InvalidReading) as caught:
+        decode_ingest(json.dumps(items).encode())
+    assert (caught.value.field, caught.value.index) == ("perMinuteCount", 1)
+    assert "whole number" in str(caught.value)

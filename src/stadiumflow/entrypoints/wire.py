@@ -34,6 +34,10 @@ Identifier = Annotated[
     ),
 ]
 Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)]
+WHOLE_NUMBER_FIELDS = ("perMinuteCount", "queueLength")
+"""Decoded as numbers, then required whole: JSON has one number type, so 45.0 is the
+integer 45 (as JSON Schema's "integer" says); 45.5 is rejected, naming the field. The
+OpenAPI description still says integer (``openapi.py``)."""
 
 
 class ReadingIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
@@ -50,16 +54,20 @@ class ReadingIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
         ),
     ]
     per_minute_count: Annotated[
-        int,
+        float,
         msgspec.Meta(
-            ge=0, le=MAX_COUNT, description="fans through the turnstiles in the minute before ts"
+            ge=0,
+            le=MAX_COUNT,
+            description="fans through the turnstiles in the minute before ts (a whole number)",
         ),
     ]
     avg_processing_time: Annotated[
         float,
         msgspec.Meta(ge=0, le=MAX_PROCESSING_SECONDS, description="mean seconds per fan"),
     ]
-    queue_length: Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT, description="fans waiting at ts")]
+    queue_length: Annotated[
+        float, msgspec.Meta(ge=0, le=MAX_COUNT, description="fans waiting at ts (a whole number)")
+    ]
 
 
 ReadingsIn = Annotated[
@@ -110,7 +118,8 @@ def _invalid(message: str) -> InvalidReading:
         return TooManyReadings(
             f"at most {MAX_READINGS_PER_REQUEST} readings per request", field=None
         )
-    return InvalidReading(text, field=field, index=index)
+    # Counts are decoded as numbers too (WHOLE_NUMBER_FIELDS): say so in the reader's terms.
+    return InvalidReading(text.replace("`float`", "a number"), field=field, index=index)
 
 
 def decode_ingest(body: bytes) -> tuple[list[Reading], bool]:
@@ -128,14 +137,22 @@ def decode_ingest(body: bytes) -> tuple[list[Reading], bool]:
             index = i if isinstance(decoded, list) else None
             check_identifier("stadiumId", item.stadium_id, index=index)
             check_identifier("gateId", item.gate_id, index=index)
+        count, queue = item.per_minute_count, item.queue_length
+        if not (count.is_integer() and queue.is_integer()):
+            name = WHOLE_NUMBER_FIELDS[0] if not count.is_integer() else WHOLE_NUMBER_FIELDS[1]
+            raise InvalidReading(
+                f"{name} must be a whole number of fans",
+                field=name,
+                index=i if isinstance(decoded, list) else None,
+            )
         readings.append(
             Reading(
                 item.stadium_id,
                 item.gate_id,
                 item.ts.astimezone(UTC),
-                item.per_minute_count,
+                int(count),
                 item.avg_processing_time,
-                item.queue_length,
+                int(queue),
             )
         )
     return readings, isinstance(decoded, list)

@@ -11,6 +11,7 @@ from stadiumflow import __version__
 from stadiumflow.entrypoints.http.event_stream import MAX_BACKLOG, ControlEventOut
 from stadiumflow.entrypoints.wire import (
     MAX_READINGS_PER_REQUEST,
+    WHOLE_NUMBER_FIELDS,
     AcceptedOut,
     ErrorOut,
     HistoryOut,
@@ -95,6 +96,9 @@ def openapi_document() -> dict[str, Any]:
             ref_template=_REF,
         )
     )
+    reading = comps["ReadingIn"]["properties"]
+    for name in WHOLE_NUMBER_FIELDS:  # decoded as numbers, accepted only when whole
+        reading[name]["type"] = "integer"
     return {
         "openapi": "3.1.0",
         "info": {
