@@ -37,7 +37,6 @@ CALIBRATE_FROM_MINUTES = 4.0
 PER_GATE = 3  # the newest realised waits of each gate of a batch...
 MAX_PER_GATE = 10  # (more when few gates share it)
 LOOK_BACK_SECONDS = 30 * 60.0  # ...among its readings of the last 30 minutes...
-MAX_LOOK_BACK_POINTS = 60  # (and its last 60, however often it reports)...
 MIN_SCORES = 8  # ...and at least this many in a stadium to set a new scale
 SCALE_RANGE = (0.25, 4.0)
 CARRY_SECONDS = 120.0
@@ -108,7 +107,7 @@ def realised(points: Sequence[WindowPoint], limit: int = PER_GATE) -> list[tuple
     if n < 2:
         return []
     newest = points[-1].ts
-    start = max(index_from(points, newest - LOOK_BACK_SECONDS), n - 1 - MAX_LOOK_BACK_POINTS)
+    start = index_from(points, newest - LOOK_BACK_SECONDS)
     for i in range(n - 1, start, -1):  # only the run since the last gap can be read
         if points[i].ts - points[i - 1].ts > MAX_GAP_SECONDS:
             start = i
