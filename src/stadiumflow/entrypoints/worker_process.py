@@ -18,6 +18,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,7 @@ class WorkerProcess:
         self._next_start = 0.0
         self._backoff = 1.0
         self._wake_fd: int | None = None
+        self._wake_lock = threading.Lock()
 
     def _command(self) -> list[str]:
         s = self._settings
@@ -117,19 +119,22 @@ class WorkerProcess:
         """Tell the worker that a request was accepted: one byte down its stdin, never
         blocking (a full pipe already holds a wake-up; a dead worker is restarted by
         :meth:`check` and polls until woken again)."""
-        if self._wake_fd is None:
-            return
-        try:
-            os.write(self._wake_fd, b"w")
-        except (BlockingIOError, BrokenPipeError):
-            pass
-        except OSError:
-            log.exception("could not wake the worker process")
+        with self._wake_lock:  # stop() closes the pipe from another thread
+            if self._wake_fd is None:
+                return
+            try:
+                os.write(self._wake_fd, b"w")
+            except (BlockingIOError, BrokenPipeError):
+                pass
+            except OSError:
+                log.exception("could not wake the worker process; it polls until restarted")
+                self._wake_fd = None
 
     def _close_wake(self) -> None:
-        self._wake_fd = None
-        if self._process is not None and self._process.stdin is not None:
-            self._process.stdin.close()
+        with self._wake_lock:
+            self._wake_fd = None
+            if self._process is not None and self._process.stdin is not None:
+                self._process.stdin.close()
 
     @property
     def alive(self) -> bool:
