@@ -16,10 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stadiumflow.adapters.memory import MemoryGateStore
+from stadiumflow.domain.classify import classify_wait
 from stadiumflow.domain.errors import InvalidReading
 from stadiumflow.domain.queueing import QueueingWaitModel
 from stadiumflow.domain.readings import Reading
-from stadiumflow.entrypoints.wire import decode_ingest
+from stadiumflow.domain.status import ProcessedReading
+from stadiumflow.domain.wait import WaitEstimate
+from stadiumflow.entrypoints.wire import decode_ingest, history_item_out
 from stadiumflow.services.process import process_batch
 
 FIELDS = ("stadiumId", "gateId", "ts", "perMinuteCount", "avgProcessingTime", "queueLength")
@@ -181,3 +184,25 @@ def test_any_order_and_split_ends_at_the_same_statuses_and_history(
     rng.shuffle(shuffled)
     batches = [shuffled[i : i + size] for i in range(0, len(shuffled), size)]
     assert _snapshot(_run(batches)) == _snapshot(reference)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    wait=st.floats(0, 200, allow_nan=False),
+    below=st.floats(0, 50, allow_nan=False),
+    above=st.floats(0, 50, allow_nan=False),
+)
+def test_the_published_interval_holds_everything_the_computed_one_held(wait, below, above):
+    low, high = max(wait - below, 0.0), wait + above
+    item = ProcessedReading(
+        Reading("AGADIR", "G1", datetime(2025, 7, 14, 18, tzinfo=UTC), 10, 3.0, 5),
+        WaitEstimate(wait, low, high, wait),
+        classify_wait(wait),
+        "m",
+    )
+    out = history_item_out(item)
+    assert out.wait_low is not None and out.wait_high is not None
+    assert out.wait_low <= low and out.wait_high >= high  # rounded outward, never inward
+    assert out.wait_low <= out.wait <= out.wait_high
+    # Wider by at most the rounding: 0.0001 each end, or half a 0.01 to reach the wait shown.
+    assert high - low <= out.wait_high - out.wait_low <= high - low + 0.00521

@@ -7,6 +7,7 @@ what the server accepts.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -244,17 +245,47 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
+BOUND_DECIMALS = 4
+"""An interval's ends are given to 0.0001 min (6 ms), rounded outward (:func:`published`).
+At an empty queue the interval and the waits it must hold are a fraction of a second, so a coarser
+rounding changed its coverage through the API on sub-second waits alone: on 3 Ciw days,
+83% in process read 75% rounded to 0.01 min to the nearest, 90% rounded outward, 85%
+outward to 0.001 min."""
+_SCALE = 10**BOUND_DECIMALS
+
+
+def published(
+    wait: float, low: float | None, high: float | None
+) -> tuple[float, float | None, float | None]:
+    """(wait, low, high) as the API gives them: the wait to 0.01 min, the interval's ends
+    rounded outward to 0.0001 min and, if need be, stretched to the rounded wait, so the
+    interval holds all it held and the wait shown.
+
+    >>> published(1.125, 1.125, 1.5), published(0.0, 0.0, 0.00004), published(3.0, None, None)
+    ((1.12, 1.12, 1.5), (0.0, 0.0, 0.0001), (3.0, None, None))
+    """
+    shown = round(wait, 2)
+    if low is None or high is None:
+        return shown, None, None
+    return (
+        shown,
+        min(math.floor(low * _SCALE) / _SCALE, shown),
+        max(math.ceil(high * _SCALE) / _SCALE, shown),
+    )
+
+
 def gate_out(status: GateStatus) -> GateOut:
+    wait, low, high = published(status.wait, status.wait_low, status.wait_high)
     return GateOut(
         gate_id=status.gate_id,
-        wait=round(status.wait, 2),
+        wait=wait,
         state=status.state.value,
         anomaly=status.anomaly,
         anomaly_score=round(status.anomaly_score, 3),
         last_updated=status.ts,
         recommendation=status.recommendation,
-        wait_low=_round(status.wait_low),
-        wait_high=_round(status.wait_high),
+        wait_low=low,
+        wait_high=high,
         wait_in15=_round(status.wait_in_15),
         model=status.model,
         anomaly_kind=status.anomaly_kind,
@@ -276,17 +307,18 @@ def stadiums_out(summaries: list[StadiumSummary]) -> StadiumsOut:
 
 def history_item_out(item: ProcessedReading) -> HistoryItemOut:
     r, e = item.reading, item.estimate
+    wait, low, high = published(e.wait, e.low, e.high)
     return HistoryItemOut(
         ts=r.ts,
         per_minute_count=r.per_minute_count,
         avg_processing_time=r.avg_processing_time,
         queue_length=r.queue_length,
-        wait=round(e.wait, 2),
+        wait=wait,
         state=item.state.value,
         model=item.model,
         late=item.late,
-        wait_low=_round(e.low),
-        wait_high=_round(e.high),
+        wait_low=low,
+        wait_high=high,
         wait_in15=_round(e.in_15),
     )
 
