@@ -8,9 +8,12 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stadiumflow.bootstrap import load_wait_model, shipped_model_dir
+
+if TYPE_CHECKING:
+    from stadiumflow.entrypoints.api_eval import ApiRunner
 
 # As in training.train (not imported here: lightgbm is an extra); a test keeps them equal.
 ROUNDS = 200  # the point estimate
@@ -133,26 +136,61 @@ def _evaluate(args: argparse.Namespace) -> int:
     if not 1 <= args.report_seconds <= 600:
         print("--report-seconds must be 1-600", file=sys.stderr)
         return 2
+    if args.url and args.model_dir:
+        print(
+            "--model-dir is for in-process runs; the server at --url has its own", file=sys.stderr
+        )
+        return 2
     from tqdm import tqdm
 
-    from stadiumflow.training.evaluate import evaluate, evaluate_cross_check
+    from stadiumflow.training.evaluate import (
+        DayRunner,
+        evaluate,
+        evaluate_cross_check,
+        through_worker,
+    )
     from stadiumflow.training.plots import plot_day
 
-    model = load_wait_model(args.model_dir or shipped_model_dir())
+    api: ApiRunner | None = None
+    run_day: DayRunner
+    if args.url:
+        from stadiumflow.entrypoints.api_eval import ApiRunner
+
+        run_day = api = ApiRunner.at(args.url)
+        version, where = api.model_version(), f"through the API at {api.url}"
+    else:
+        model = load_wait_model(args.model_dir or shipped_model_dir())
+        run_day, version, where = through_worker(model), model.version, "in process"
     print(
-        f"evaluating {model.version} on {args.days} fresh match days of the"
-        f" {args.simulator} simulator",
+        f"evaluating {version} on {args.days} fresh match days of the"
+        f" {args.simulator} simulator, {where}",
         file=sys.stderr,
     )
     with tqdm(total=args.days, unit="day", file=sys.stderr) as bar:
         if args.simulator == "ciw":
             report, outputs, stadiums = evaluate_cross_check(
-                model, args.days, on_day=lambda _: bar.update(1), report_seconds=args.report_seconds
+                run_day,
+                args.days,
+                on_day=lambda _: bar.update(1),
+                report_seconds=args.report_seconds,
             )
         else:
-            report, outputs, results = evaluate(model, args.days, on_day=lambda _: bar.update(1))
+            report, outputs, results = evaluate(run_day, args.days, on_day=lambda _: bar.update(1))
             stadiums = [r.stadium_id for r in results]
-    report["model"]["version"] = model.version
+    report["model"]["version"] = version
+    if api is not None:
+        report["api"] = {
+            "url": api.url,
+            "posts": api.posting.posts,
+            "rejected": api.posting.rejected,
+            "staleMinutes": api.stale_minutes,
+            "meanSecondsToVisible": round(api.waited_seconds / max(api.posting.posts, 1), 4),
+        }
+        print(
+            f"API: {api.posting.posts} posts, {api.posting.rejected} rejected,"
+            f" {api.stale_minutes} minutes not shown within 30 s, shown on average"
+            f" {report['api']['meanSecondsToVisible'] * 1000:.0f} ms after the 202",
+        )
     print(f"{report['gateMinutes']} reported gate-minutes over {args.days} days")
     _print_scores(report)
     _print_ratios(report)
@@ -225,6 +263,10 @@ def add_commands(sub: Any) -> None:
         choices=("simpy", "ciw"),
         default="simpy",
         help="ours, or an independent Ciw one: a check against fitting our simulator",
+    )
+    evaluate.add_argument(
+        "--url",
+        help="score a running server through its HTTP API instead (as a judge would)",
     )
     evaluate.add_argument(
         "--report-seconds",

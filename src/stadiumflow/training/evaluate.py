@@ -71,6 +71,15 @@ def eval_day(seed_index: int) -> tuple[MatchDayResult, str]:
     return run_match_day(layout, params, sim_seed), layout.stadium_id
 
 
+DayRunner = Callable[[SimulatedDay, DayOutputs], None]
+"""Runs a day's readings through the product and appends what it said to the outputs."""
+
+
+def through_worker(model: WaitModel) -> DayRunner:
+    """Days run in process, through the worker's own processing with ``model``."""
+    return lambda day, out: run_day_through_worker(day, model, out)
+
+
 def run_day_through_worker(result: SimulatedDay, model: WaitModel, out: DayOutputs) -> None:
     """Feed a day's readings minute by minute to the worker's processing; collect outputs."""
     store = MemoryGateStore()
@@ -137,7 +146,7 @@ D = TypeVar("D", bound=SimulatedDay)
 
 def _score_days(
     make_day: Callable[[int], D],
-    model: WaitModel,
+    run_day: DayRunner,
     days: int,
     simulator: str,
     on_day: Callable[[int], None] | None,
@@ -146,7 +155,7 @@ def _score_days(
     made = []
     for index in range(days):
         day = make_day(index)
-        run_day_through_worker(day, model, out)
+        run_day(day, out)
         made.append(day)
         if on_day is not None:
             on_day(index + 1)
@@ -158,18 +167,18 @@ def _score_days(
 
 
 def evaluate(
-    model: WaitModel, days: int, *, on_day: Callable[[int], None] | None = None
+    run_day: DayRunner, days: int, *, on_day: Callable[[int], None] | None = None
 ) -> tuple[dict[str, Any], DayOutputs, list[MatchDayResult]]:
     """Waits and anomalies on fresh days of our simulator."""
     report, out, results = _score_days(
-        lambda index: eval_day(index)[0], model, days, "simpy", on_day
+        lambda index: eval_day(index)[0], run_day, days, "simpy", on_day
     )
     report["anomalies"] = score_alarms([IncidentDay.of(r) for r in results], out.alarms)
     return report, out, results
 
 
 def evaluate_cross_check(
-    model: WaitModel,
+    run_day: DayRunner,
     days: int,
     *,
     on_day: Callable[[int], None] | None = None,
@@ -180,7 +189,7 @@ def evaluate_cross_check(
     from stadiumflow.training.ciw_days import ciw_match_day  # Ciw is a training extra
 
     report, out, made = _score_days(
-        lambda index: ciw_match_day(index, report_seconds), model, days, "ciw", on_day
+        lambda index: ciw_match_day(index, report_seconds), run_day, days, "ciw", on_day
     )
     report["reportSeconds"] = report_seconds
     report["anomalies"] = score_alarms([day.incident_day() for day in made], out.alarms)

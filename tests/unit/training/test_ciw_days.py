@@ -12,7 +12,7 @@ import pytest
 from stadiumflow.bootstrap import load_wait_model, shipped_model_dir
 from stadiumflow.simulation.results import ObservedMinute
 from stadiumflow.training.ciw_days import CiwDay, ciw_match_day
-from stadiumflow.training.evaluate import evaluate_cross_check
+from stadiumflow.training.evaluate import evaluate_cross_check, through_worker
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_days_hold_red_gates_and_both_kinds_of_incident():
 def test_the_shipped_model_beats_queue_over_throughput_there():
     model = load_wait_model(shipped_model_dir())
     assert not model.is_fallback
-    report, outputs, stadiums = evaluate_cross_check(model, 1)
+    report, outputs, stadiums = evaluate_cross_check(through_worker(model), 1)
     assert report["simulator"] == "ciw" and stadiums == ["CIW0000"]
     assert report["gateMinutes"] == len(outputs.truth) > 1000
     ours, baseline = report["model"], report["baselineQueueOverThroughput"]

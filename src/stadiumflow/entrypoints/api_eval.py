@@ -1,0 +1,134 @@
+"""Simulated match days scored through the HTTP API, as an outside judge sees the product.
+
+``stadiumflow evaluate --url URL`` posts each minute of a day (one request per stadium
+and minute) to a running server, waits until ``GET /api/flow/status`` shows those
+readings (each gate's ``last_updated``), and takes each gate's ``wait``, interval,
+forecast and alarm from there, as a judge polling the API would. The truth, baselines
+and scores are ``training.evaluate``'s, so the figures compare one to one with the
+in-process evaluation: any difference is the API path's (the live worker's batches, the
+store, the wire's rounding). Each run suffixes the stadium ids, so a server that already
+saw a day takes it as new readings, not as duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from stadiumflow.domain.features import compute_features
+from stadiumflow.domain.readings import Reading
+from stadiumflow.domain.window import GateWindow, WindowPoint
+from stadiumflow.entrypoints.sim_replay import ReplayStats, post_readings, reading_json
+from stadiumflow.training.evaluate import DayOutputs, SimulatedDay
+
+VISIBLE_WITHIN_SECONDS = 30.0  # a minute not shown by then counts as stale
+POLL_SECONDS = 0.005
+HTTP_TIMEOUT_SECONDS = 10.0
+_NO_SHIFT = timedelta(0)  # readings keep their ts
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT_SECONDS) as response:
+        return json.loads(response.read())
+
+
+def _ts(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass
+class ApiRunner:
+    """A ``training.evaluate.DayRunner`` that goes through a server at ``url``."""
+
+    url: str
+    tag: str
+    posting: ReplayStats
+    stale_minutes: int = 0
+    polls: int = 0
+    waited_seconds: float = 0.0
+
+    @classmethod
+    def at(cls, url: str) -> ApiRunner:
+        return cls(url.rstrip("/"), f"{int(time.time()) % 10**6:06d}", ReplayStats())
+
+    def model_version(self) -> str:
+        ready = get_json(self.url + "/readyz")
+        return str(ready.get("waitModel", {}).get("version", "unknown"))
+
+    def __call__(self, day: SimulatedDay, out: DayOutputs) -> None:
+        stadium = f"{day.stadium_id}-{self.tag}"
+        by_minute: dict[datetime, list[Reading]] = defaultdict(list)
+        for reading in day.readings():
+            by_minute[reading.ts.replace(second=0, microsecond=0)].append(reading)
+        truth = {(m.reading.gate_id, m.reading.ts): m for m in day.minutes if m.reported}
+        windows: dict[str, GateWindow] = defaultdict(GateWindow)
+        alarms: dict[tuple[str, datetime], str | None] = {}
+        for stamp in sorted(by_minute):
+            readings = sorted(by_minute[stamp], key=lambda r: r.ts)
+            body = [{**reading_json(r, _NO_SHIFT), "stadiumId": stadium} for r in readings]
+            self.posting.posts += 1
+            self.posting.readings += len(body)
+            if not post_readings(self.url, body, self.posting):
+                continue
+            newest: dict[str, Reading] = {}
+            for r in readings:
+                window = windows[r.gate_id]
+                if window.newest_ts is not None and r.ts.timestamp() <= window.newest_ts:
+                    continue  # late: never moves a status
+                window.add(WindowPoint.of(r))
+                newest[r.gate_id] = r
+            gates = self._visible(stadium, {g: r.ts for g, r in newest.items()})
+            for gate in gates:
+                alarms[(gate["gateId"], stamp)] = gate["anomalyKind"] if gate["anomaly"] else None
+            shown = {g["gateId"]: g for g in gates}
+            for gate_id, r in newest.items():
+                minute, status = truth.get((gate_id, r.ts)), shown.get(gate_id)
+                if minute is None or status is None or _ts(status["last_updated"]) != r.ts:
+                    continue
+                out.stadium.append(day.stadium_id)
+                out.gate.append(gate_id)
+                out.ts.append(r.ts)
+                out.truth.append(minute.wait_true)
+                out.truth_in_15.append(minute.wait_true_in_15)
+                out.incident.append(minute.incident)
+                out.lanes.append(float(minute.lanes_open))
+                out.wait.append(status["wait"])
+                out.low.append(_number(status.get("waitLow")))
+                out.high.append(_number(status.get("waitHigh")))
+                out.in_15.append(_number(status.get("waitIn15")))
+                out.features.append(compute_features(windows[gate_id].points))
+        out.alarms.append(alarms)
+
+    def _visible(self, stadium: str, expected: dict[str, datetime]) -> list[dict[str, Any]]:
+        """The stadium's gates once each gate of ``expected`` shows at least its ts (or
+        what they show after VISIBLE_WITHIN_SECONDS, counted as a stale minute)."""
+        query = urllib.parse.urlencode({"stadiumId": stadium})
+        start = time.monotonic()
+        gates: list[dict[str, Any]] = []
+        while True:
+            self.polls += 1
+            try:
+                gates = get_json(f"{self.url}/api/flow/status?{query}")["gates"]
+            except urllib.error.HTTPError as exc:
+                if exc.code != 404:  # 404: the stadium's first minute is not processed yet
+                    raise
+            shown = {g["gateId"]: _ts(g["last_updated"]) for g in gates}
+            if all(g in shown and shown[g] >= ts for g, ts in expected.items()):
+                break
+            if time.monotonic() - start > VISIBLE_WITHIN_SECONDS:
+                self.stale_minutes += 1
+                break
+            time.sleep(POLL_SECONDS)
+        self.waited_seconds += time.monotonic() - start
+        return gates
+
+
+def _number(value: float | None) -> float:
+    return float("nan") if value is None else float(value)
