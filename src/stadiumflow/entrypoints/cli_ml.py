@@ -191,7 +191,8 @@ def _evaluate(args: argparse.Namespace) -> int:
             f" {api.stale_minutes} minutes not shown within 30 s, shown on average"
             f" {report['api']['meanSecondsToVisible'] * 1000:.0f} ms after the 202",
         )
-    print(f"{report['gateMinutes']} reported gate-minutes over {args.days} days")
+    unit = "gate-minutes" if args.report_seconds == 60 else "gate readings"
+    print(f"{report['gateMinutes']} reported {unit} over {args.days} days")
     _print_scores(report)
     _print_ratios(report)
     _print_anomalies(report["anomalies"])
