@@ -7,7 +7,10 @@ forecast and alarm from there, as a judge polling the API would. The truth, base
 and scores are ``training.evaluate``'s, so the figures compare one to one with the
 in-process evaluation: any difference is the API path's (the live worker's batches, the
 store, the wire's rounding). Each run suffixes the stadium ids, so a server that already
-saw a day takes it as new readings, not as duplicates.
+saw a day takes it as new readings, not as duplicates. When a gate has two readings in
+one posted minute (jittery or sub-minute sensors), only the newest shows in the status,
+so only it is scored, as a judge reading the status would; and the status's ts is
+compared at the wire's millisecond precision.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from stadiumflow.domain.features import compute_features
 from stadiumflow.domain.readings import Reading
 from stadiumflow.domain.window import GateWindow, WindowPoint
 from stadiumflow.entrypoints.sim_replay import ReplayStats, post_readings, reading_json
+from stadiumflow.simulation.results import iso_z
 from stadiumflow.training.evaluate import DayOutputs, SimulatedDay
 
 VISIBLE_WITHIN_SECONDS = 30.0  # a minute not shown by then counts as stale
@@ -84,14 +88,19 @@ class ApiRunner:
                     continue  # late: never moves a status
                 window.add(WindowPoint.of(r))
                 newest[r.gate_id] = r
-            gates = self._visible(stadium, {g: r.ts for g, r in newest.items()})
+            posted = {g: _ts(iso_z(r.ts)) for g, r in newest.items()}  # ms on the wire
+            gates = self._visible(stadium, posted)
             for gate in gates:
                 alarms[(gate["gateId"], stamp)] = gate["anomalyKind"] if gate["anomaly"] else None
             shown = {g["gateId"]: g for g in gates}
             for gate_id, r in newest.items():
                 minute, status = truth.get((gate_id, r.ts)), shown.get(gate_id)
-                if minute is None or status is None or _ts(status["last_updated"]) != r.ts:
-                    continue
+                if (
+                    minute is None
+                    or status is None
+                    or _ts(status["last_updated"]) != posted[gate_id]
+                ):
+                    continue  # not the reading posted (a newer one arrived first): not shown
                 out.stadium.append(day.stadium_id)
                 out.gate.append(gate_id)
                 out.ts.append(r.ts)
