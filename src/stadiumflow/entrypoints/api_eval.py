@@ -27,6 +27,7 @@ from typing import Any
 
 from stadiumflow.domain.features import compute_features
 from stadiumflow.domain.readings import Reading
+from stadiumflow.domain.wait import WaitEstimate
 from stadiumflow.domain.window import GateWindow, WindowPoint
 from stadiumflow.entrypoints.sim_replay import ReplayStats, post_readings, reading_json
 from stadiumflow.simulation.results import iso_z
@@ -101,18 +102,19 @@ class ApiRunner:
                     or _ts(status["last_updated"]) != posted[gate_id]
                 ):
                     continue  # not the reading posted (a newer one arrived first): not shown
-                out.stadium.append(day.stadium_id)
-                out.gate.append(gate_id)
-                out.ts.append(r.ts)
-                out.truth.append(minute.wait_true)
-                out.truth_in_15.append(minute.wait_true_in_15)
-                out.incident.append(minute.incident)
-                out.lanes.append(float(minute.lanes_open))
-                out.wait.append(status["wait"])
-                out.low.append(_number(status.get("waitLow")))
-                out.high.append(_number(status.get("waitHigh")))
-                out.in_15.append(_number(status.get("waitIn15")))
-                out.features.append(compute_features(windows[gate_id].points))
+                estimate = WaitEstimate(
+                    status["wait"],
+                    status.get("waitLow"),
+                    status.get("waitHigh"),
+                    status.get("waitIn15"),
+                )
+                out.add(
+                    day.stadium_id,
+                    minute,
+                    r.ts,
+                    estimate,
+                    compute_features(windows[gate_id].points),
+                )
         out.alarms.append(alarms)
 
     def _visible(self, stadium: str, expected: dict[str, datetime]) -> list[dict[str, Any]]:
@@ -137,7 +139,3 @@ class ApiRunner:
             time.sleep(POLL_SECONDS)
         self.waited_seconds += time.monotonic() - start
         return gates
-
-
-def _number(value: float | None) -> float:
-    return float("nan") if value is None else float(value)

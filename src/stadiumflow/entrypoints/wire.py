@@ -34,7 +34,6 @@ Identifier = Annotated[
         description="1-64 characters of A-Z, a-z, 0-9, '_' and '-'",
     ),
 ]
-Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)]
 WHOLE_NUMBER_FIELDS = ("perMinuteCount", "queueLength")
 """Decoded as numbers, then required whole: JSON has one number type, so 45.0 is the
 integer 45 (as JSON Schema's "integer" says); 45.5 is rejected, naming the field. The

@@ -10,7 +10,7 @@ per stadium of the batch (see ``services.planning``).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -176,9 +176,7 @@ def _calibration_rows(
     wait is now known (``domain.calibration``): the model scores them with the batch."""
     found: list[tuple[str, float, list[float]]] = []
     gates = list(gates)
-    per_stadium: dict[str, int] = defaultdict(int)
-    for stadium, _ in gates:
-        per_stadium[stadium] += 1
+    per_stadium = Counter(stadium for stadium, _ in gates)
     for gate in gates:
         points = windows[gate].points
         picked = calibration.realised(points, calibration.per_gate(per_stadium[gate[0]]))

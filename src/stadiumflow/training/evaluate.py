@@ -19,6 +19,7 @@ import numpy as np
 from stadiumflow.adapters.memory import MemoryGateStore
 from stadiumflow.domain.features import compute_features
 from stadiumflow.domain.readings import Reading
+from stadiumflow.domain.wait import WaitEstimate
 from stadiumflow.domain.window import GateWindow, WindowPoint
 from stadiumflow.ports import WaitModel
 from stadiumflow.services.process import process_batch
@@ -52,6 +53,28 @@ class DayOutputs:
 
     def array(self, name: str) -> np.ndarray:
         return np.asarray(getattr(self, name))
+
+    def add(
+        self,
+        stadium: str,
+        minute: ObservedMinute,
+        ts: datetime,
+        estimate: WaitEstimate,
+        features: list[float],
+    ) -> None:
+        """One gate-minute: its truth, what the product said at ``ts``, its features."""
+        self.stadium.append(stadium)
+        self.gate.append(minute.reading.gate_id)
+        self.ts.append(ts)
+        self.truth.append(minute.wait_true)
+        self.truth_in_15.append(minute.wait_true_in_15)
+        self.incident.append(minute.incident)
+        self.lanes.append(float(minute.lanes_open))
+        self.wait.append(estimate.wait)
+        self.low.append(np.nan if estimate.low is None else estimate.low)
+        self.high.append(np.nan if estimate.high is None else estimate.high)
+        self.in_15.append(np.nan if estimate.in_15 is None else estimate.in_15)
+        self.features.append(features)
 
 
 class SimulatedDay(Protocol):
@@ -101,18 +124,7 @@ def run_day_through_worker(result: SimulatedDay, model: WaitModel, out: DayOutpu
             minute = truth.get((gate, r.ts))
             if minute is None or item.late:
                 continue
-            out.stadium.append(result.stadium_id)
-            out.gate.append(gate)
-            out.ts.append(r.ts)
-            out.truth.append(minute.wait_true)
-            out.truth_in_15.append(minute.wait_true_in_15)
-            out.incident.append(minute.incident)
-            out.lanes.append(float(minute.lanes_open))
-            out.wait.append(item.estimate.wait)
-            out.low.append(item.estimate.low if item.estimate.low is not None else np.nan)
-            out.high.append(item.estimate.high if item.estimate.high is not None else np.nan)
-            out.in_15.append(item.estimate.in_15 if item.estimate.in_15 is not None else np.nan)
-            out.features.append(compute_features(window.points))
+            out.add(result.stadium_id, minute, r.ts, item.estimate, compute_features(window.points))
 
 
 def summarise(out: DayOutputs) -> dict[str, Any]:
