@@ -29,7 +29,7 @@ from azure.data.tables import TableServiceClient, UpdateMode  # noqa: E402
 from tests.azure.azurite import start_azurite, unique_name  # noqa: E402
 from tests.azure.backends import azure_settings  # noqa: E402
 
-from stadiumflow.adapters.azure_storage import build_azure_storage  # noqa: E402
+from stadiumflow.adapters.azure.storage import build_azure_storage  # noqa: E402
 from stadiumflow.config import Settings  # noqa: E402
 from stadiumflow.domain.features import compute_features  # noqa: E402
 from stadiumflow.domain.queueing import QueueingWaitModel  # noqa: E402

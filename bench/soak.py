@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from stadiumflow.entrypoints.sim_replay import minute_batches, reading_json
+from stadiumflow.entrypoints.tools.replay import minute_batches, reading_json
 
 STADIUMS = ("agadir", "casablanca", "rabat")
 SAMPLE_SECONDS = 5.0

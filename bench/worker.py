@@ -24,13 +24,13 @@ import numpy as np
 
 from stadiumflow.adapters.memory import MemoryGateStore
 from stadiumflow.adapters.onnx_model import OnnxWaitModel
-from stadiumflow.adapters.sqlite_queue import SqliteQueue
-from stadiumflow.adapters.sqlite_store import SqliteGateStore
+from stadiumflow.adapters.sqlite.queue import SqliteQueue
+from stadiumflow.adapters.sqlite.store import SqliteGateStore
 from stadiumflow.bootstrap import load_wait_model, shipped_model_dir
 from stadiumflow.domain.features import compute_features
 from stadiumflow.domain.readings import Reading
 from stadiumflow.domain.window import GateWindow, WindowPoint
-from stadiumflow.entrypoints.worker import tune_gc_for_batches
+from stadiumflow.entrypoints.worker.loop import tune_gc_for_batches
 from stadiumflow.ports import GateStore
 from stadiumflow.services.consume import ConsumerStats, consume_once
 from stadiumflow.services.process import process_batch

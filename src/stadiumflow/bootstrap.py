@@ -70,8 +70,8 @@ def _build_storage(settings: Settings) -> tuple[InflowQueue, GateStore]:
 
         return MemoryQueue(), MemoryGateStore()
     if settings.backend == "sqlite":
-        from stadiumflow.adapters.sqlite_queue import SqliteQueue
-        from stadiumflow.adapters.sqlite_store import SqliteGateStore
+        from stadiumflow.adapters.sqlite.queue import SqliteQueue
+        from stadiumflow.adapters.sqlite.store import SqliteGateStore
 
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return (
@@ -83,7 +83,7 @@ def _build_storage(settings: Settings) -> tuple[InflowQueue, GateStore]:
             ),
         )
     if settings.backend == "azure":
-        from stadiumflow.adapters.azure_storage import build_azure_storage
+        from stadiumflow.adapters.azure.storage import build_azure_storage
 
         return build_azure_storage(settings)
     raise ValueError(f"unknown backend {settings.backend!r}")
@@ -121,7 +121,7 @@ def build_scorer(settings: Settings) -> AnomalyScorer:
         return LocalRobustScorer()
     from botocore.exceptions import BotoCoreError
 
-    from stadiumflow.adapters.sagemaker_rcf import SageMakerRcfScorer, build_runtime_client
+    from stadiumflow.adapters.sagemaker.rcf import SageMakerRcfScorer, build_runtime_client
 
     try:
         client = build_runtime_client()
@@ -139,7 +139,7 @@ def build_scorer(settings: Settings) -> AnomalyScorer:
 def build_model_store(settings: Settings) -> ModelStore | None:
     """Where new model versions are published: ml-models on Azure, a folder otherwise."""
     if settings.backend == "azure":
-        from stadiumflow.adapters.azure_blob import AzureBlobModelStore
+        from stadiumflow.adapters.azure.blob import AzureBlobModelStore
 
         if not settings.azure_storage_connection:
             return None

@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from stadiumflow.adapters.azure_blob import AzureBlobModelStore
-from stadiumflow.adapters.azure_queue import AzureQueue
-from stadiumflow.adapters.azure_storage import build_azure_storage
-from stadiumflow.adapters.azure_table import AzureTableGateStore
+from stadiumflow.adapters.azure.blob import AzureBlobModelStore
+from stadiumflow.adapters.azure.queue import AzureQueue
+from stadiumflow.adapters.azure.storage import build_azure_storage
+from stadiumflow.adapters.azure.table import AzureTableGateStore
 from stadiumflow.config import Settings
 from tests.azure.azurite import Azurite, AzuriteMissing, shared_azurite, unique_name
 

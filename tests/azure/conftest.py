@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from stadiumflow.adapters.azure_storage import build_azure_storage
+from stadiumflow.adapters.azure.storage import build_azure_storage
 from stadiumflow.bootstrap import Services, bootstrap
 from stadiumflow.config import Settings
 from stadiumflow.entrypoints.azure.context import use_services

@@ -10,7 +10,7 @@ import function_app
 from azure.functions.queue import QueueMessage
 from azure.storage.queue import QueueClient
 
-from stadiumflow.adapters.azure_queue import queue_client
+from stadiumflow.adapters.azure.queue import queue_client
 
 _functions = {f.get_function_name(): f for f in function_app.app.get_functions()}  # once
 

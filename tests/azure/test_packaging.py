@@ -51,7 +51,7 @@ PROBE = """
 import json, sys
 before = set(sys.modules)
 import function_app
-import stadiumflow.adapters.azure_storage, stadiumflow.bootstrap
+import stadiumflow.adapters.azure.storage, stadiumflow.bootstrap
 import stadiumflow.entrypoints.azure.context
 print(json.dumps(sorted({m.split('.')[0] for m in set(sys.modules) - before})))
 """

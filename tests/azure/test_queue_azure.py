@@ -30,7 +30,7 @@ def test_a_message_failing_every_time_goes_to_the_poison_queue_with_its_error(se
 
 
 def test_a_message_the_functions_host_poisoned_is_listed_too(services, settings):
-    from stadiumflow.adapters.azure_queue import queue_client
+    from stadiumflow.adapters.azure.queue import queue_client
 
     host_side = queue_client(
         settings.azure_storage_connection, f"{settings.queue_name_inflow}-poison"

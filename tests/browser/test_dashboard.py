@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from stadiumflow.adapters.sqlite_store import SqliteGateStore
+from stadiumflow.adapters.sqlite.store import SqliteGateStore
 from stadiumflow.domain.classify import GateState
 from stadiumflow.domain.status import GateStatus
 from tests.e2e.conftest import ServerProcess, free_port, start_process, wait_healthy, wait_until

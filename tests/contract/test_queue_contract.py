@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from stadiumflow.adapters.memory import MemoryQueue
-from stadiumflow.adapters.sqlite_queue import SqliteQueue
+from stadiumflow.adapters.sqlite.queue import SqliteQueue
 from stadiumflow.ports import MAX_DEQUEUE_COUNT, InflowQueue
 from tests.conftest import reading
 

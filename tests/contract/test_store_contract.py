@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from stadiumflow.adapters.memory import MemoryGateStore
-from stadiumflow.adapters.sqlite_store import SqliteGateStore
+from stadiumflow.adapters.sqlite.store import SqliteGateStore
 from stadiumflow.domain.classify import GateState
 from stadiumflow.domain.status import GateStatus, ProcessedReading
 from stadiumflow.domain.wait import WaitEstimate

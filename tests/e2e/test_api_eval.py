@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from stadiumflow.bootstrap import load_wait_model, shipped_model_dir
-from stadiumflow.entrypoints.api_eval import ApiRunner
+from stadiumflow.entrypoints.tools.api_eval import ApiRunner
 from stadiumflow.training.evaluate import (
     DayOutputs,
     DayRunner,

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from stadiumflow.domain.features import FEATURE_NAMES
-from stadiumflow.entrypoints.sim_replay import wait_until_healthy
+from stadiumflow.entrypoints.tools.replay import wait_until_healthy
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

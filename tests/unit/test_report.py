@@ -14,7 +14,7 @@ from stadiumflow.config import Settings
 from stadiumflow.domain.events import ControlEvent, EventKind
 from stadiumflow.domain.queueing import QueueingWaitModel
 from stadiumflow.domain.readings import Reading
-from stadiumflow.entrypoints.report import add_report_command
+from stadiumflow.entrypoints.tools.report import add_report_command
 from stadiumflow.services.process import process_batch
 
 DAY = datetime(2025, 7, 14, 17, 0, tzinfo=UTC)

@@ -13,15 +13,16 @@ import time
 
 import pytest
 
-from stadiumflow.adapters import circuit_breaker, rcf_wire
-from stadiumflow.adapters.circuit_breaker import CircuitBreaker
 from stadiumflow.adapters.memory import MemoryGateStore
-from stadiumflow.adapters.rcf_wire import RollingNormaliser
-from stadiumflow.adapters.sagemaker_rcf import (
+from stadiumflow.adapters.sagemaker import breaker as circuit_breaker
+from stadiumflow.adapters.sagemaker import wire as rcf_wire
+from stadiumflow.adapters.sagemaker.breaker import CircuitBreaker
+from stadiumflow.adapters.sagemaker.rcf import (
     RetryPolicy,
     SageMakerRcfScorer,
     build_runtime_client,
 )
+from stadiumflow.adapters.sagemaker.wire import RollingNormaliser
 from stadiumflow.domain.multivariate import LocalRobustScorer, shingle
 from stadiumflow.domain.queueing import QueueingWaitModel
 from stadiumflow.domain.window import WindowPoint

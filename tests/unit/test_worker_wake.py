@@ -7,8 +7,8 @@ import sys
 import threading
 
 from stadiumflow.config import Settings
-from stadiumflow.entrypoints.worker import wake_on_reads
-from stadiumflow.entrypoints.worker_process import WorkerProcess
+from stadiumflow.entrypoints.worker.child import WorkerProcess
+from stadiumflow.entrypoints.worker.loop import wake_on_reads
 
 
 class CountingWorker:

@@ -12,8 +12,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from stadiumflow.config import Settings
-from stadiumflow.entrypoints import cli_ml, cli_sim
-from stadiumflow.entrypoints.report import add_report_command
+from stadiumflow.entrypoints.tools import ml as cli_ml
+from stadiumflow.entrypoints.tools import simulate as cli_sim
+from stadiumflow.entrypoints.tools.report import add_report_command
 
 log = logging.getLogger("stadiumflow")
 BACKENDS = ("sqlite", "memory", "azure")
@@ -89,7 +90,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _worker(args: argparse.Namespace) -> int:
     from stadiumflow.bootstrap import bootstrap
-    from stadiumflow.entrypoints.worker import run_worker_process
+    from stadiumflow.entrypoints.worker.loop import run_worker_process
 
     settings = _settings(args)
     _configure_logging(settings)

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import pytest
 
-from stadiumflow.entrypoints.sim_replay import live_shift, replay
+from stadiumflow.entrypoints.tools.replay import live_shift, replay
 
 FIELDS = {"stadiumId", "gateId", "ts", "perMinuteCount", "avgProcessingTime", "queueLength"}
 

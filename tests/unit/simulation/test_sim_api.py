@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from stadiumflow.entrypoints.sim_api import create_app
+from stadiumflow.entrypoints.tools.sim_api import create_app
 from stadiumflow.simulation.stationary import erlang_c_mean_wait
 
 

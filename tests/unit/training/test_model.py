@@ -11,7 +11,7 @@ from stadiumflow.adapters.onnx_model import METADATA_FILE, MODEL_FILE, OnnxWaitM
 from stadiumflow.domain.errors import ModelUnavailable
 from stadiumflow.domain.features import FEATURE_NAMES, compute_features
 from stadiumflow.domain.window import GateWindow, WindowPoint
-from stadiumflow.entrypoints import cli_ml
+from stadiumflow.entrypoints.tools import ml as cli_ml
 from stadiumflow.training import train as train_module
 from stadiumflow.training.dataset import TrainingData
 from stadiumflow.training.metrics import score

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from stadiumflow.adapters.azure_storage import build_azure_storage
+from stadiumflow.adapters.azure.storage import build_azure_storage
 from stadiumflow.bootstrap import Services, bootstrap
 from stadiumflow.config import Settings
 

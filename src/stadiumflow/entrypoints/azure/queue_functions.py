@@ -17,7 +17,7 @@ import logging
 import azure.functions as func
 import msgspec
 
-from stadiumflow.adapters.azure_messages import unpack_readings
+from stadiumflow.adapters.azure.messages import unpack_readings
 from stadiumflow.domain.readings import Reading
 from stadiumflow.entrypoints.azure.context import get_services
 from stadiumflow.entrypoints.wire import decode_ingest

@@ -35,12 +35,12 @@ from stadiumflow.entrypoints.wire import (
     stadiums_out,
     status_out,
 )
-from stadiumflow.entrypoints.worker import Worker
-from stadiumflow.entrypoints.worker_process import (
+from stadiumflow.entrypoints.worker.child import (
     STALE_AFTER_SECONDS,
     WorkerProcess,
     read_heartbeat,
 )
+from stadiumflow.entrypoints.worker.loop import Worker
 from stadiumflow.services.query import gate_history, list_stadiums, stadium_status
 
 log = logging.getLogger(__name__)

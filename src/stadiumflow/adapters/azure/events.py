@@ -28,9 +28,9 @@ from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, Re
 from azure.data.tables import TableClient, UpdateMode
 from azure.storage.queue import QueueClient
 
-from stadiumflow.adapters.azure_common import translated
-from stadiumflow.adapters.azure_guarded import TRANSACTION_LIMIT
-from stadiumflow.adapters.azure_messages import MAX_PACKED_BYTES
+from stadiumflow.adapters.azure.common import translated
+from stadiumflow.adapters.azure.guarded import TRANSACTION_LIMIT
+from stadiumflow.adapters.azure.messages import MAX_PACKED_BYTES
 from stadiumflow.domain.errors import StorageUnavailable
 from stadiumflow.domain.events import ControlEvent, EventKind, StoredEvent
 

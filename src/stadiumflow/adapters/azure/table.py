@@ -3,7 +3,7 @@
 ``gatestatus`` (TABLE_NAME_GATES): PartitionKey stadiumId, RowKey gateId. One entity per
 gate holds its status (``doc``, plus readable ``wait``/``state``/``last_updated``/... columns
 as the original service had) *and* its rolling window, so both move together in one
-conditional write. History: see ``azure_history``; events: see ``azure_events``.
+conditional write. History: see ``history``; events: see ``events``.
 
 What is atomic, and why processing stays correct without cross-partition transactions:
 a session buffers everything and writes at exit, in this order —
@@ -27,11 +27,11 @@ from typing import Any
 
 from azure.data.tables import TableClient, TableEntity
 
-from stadiumflow.adapters.azure_common import translated
-from stadiumflow.adapters.azure_events import AzureEventLog
-from stadiumflow.adapters.azure_gate_entity import PendingGate, merged_gate, window_of
-from stadiumflow.adapters.azure_guarded import Merge, guarded_write
-from stadiumflow.adapters.azure_history import (
+from stadiumflow.adapters.azure.common import translated
+from stadiumflow.adapters.azure.events import AzureEventLog
+from stadiumflow.adapters.azure.gate_entity import PendingGate, merged_gate, window_of
+from stadiumflow.adapters.azure.guarded import Merge, guarded_write
+from stadiumflow.adapters.azure.history import (
     bucket_of,
     bucket_range,
     merged_bucket,

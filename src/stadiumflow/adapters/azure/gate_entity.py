@@ -13,7 +13,7 @@ from typing import Any
 
 from azure.data.tables import TableEntity
 
-from stadiumflow.adapters.azure_guarded import properties
+from stadiumflow.adapters.azure.guarded import properties
 from stadiumflow.adapters.codec import (
     decode_doc,
     decode_window,

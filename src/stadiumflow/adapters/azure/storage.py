@@ -12,11 +12,11 @@ from functools import partial
 
 from azure.data.tables import TableServiceClient
 
-from stadiumflow.adapters.azure_blob import AzureBlobModelStore
-from stadiumflow.adapters.azure_common import create_if_missing
-from stadiumflow.adapters.azure_events import AzureEventLog
-from stadiumflow.adapters.azure_queue import AzureQueue, create_queue, queue_client
-from stadiumflow.adapters.azure_table import AzureTableGateStore
+from stadiumflow.adapters.azure.blob import AzureBlobModelStore
+from stadiumflow.adapters.azure.common import create_if_missing
+from stadiumflow.adapters.azure.events import AzureEventLog
+from stadiumflow.adapters.azure.queue import AzureQueue, create_queue, queue_client
+from stadiumflow.adapters.azure.table import AzureTableGateStore
 from stadiumflow.config import Settings
 
 EVENTS_TABLE_SUFFIX = "events"

@@ -29,7 +29,7 @@ from stadiumflow.domain.features import compute_features
 from stadiumflow.domain.readings import Reading
 from stadiumflow.domain.wait import WaitEstimate
 from stadiumflow.domain.window import GateWindow, WindowPoint
-from stadiumflow.entrypoints.sim_replay import ReplayStats, post_readings, reading_json
+from stadiumflow.entrypoints.tools.replay import ReplayStats, post_readings, reading_json
 from stadiumflow.simulation.results import iso_z
 from stadiumflow.training.evaluate import DayOutputs, SimulatedDay
 

@@ -8,7 +8,7 @@ probe it. Whenever the endpoint cannot answer, that batch is scored by
 ``LocalRobustScorer`` instead: logged, counted, and visible in ``health()``.
 
 RCF's raw scores have no fixed scale (they depend on the forest and the data), so they
-are normalised against the endpoint's own recent scores (:mod:`rcf_wire`): 3 at the mean
+are normalised against the endpoint's own recent scores (:mod:`.wire`): 3 at the mean
 plus 3 standard deviations, the usual RCF threshold, ~0 for typical readings.
 """
 
@@ -28,8 +28,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
-from stadiumflow.adapters.circuit_breaker import CircuitBreaker, backoff_delay
-from stadiumflow.adapters.rcf_wire import (
+from stadiumflow.adapters.sagemaker.breaker import CircuitBreaker, backoff_delay
+from stadiumflow.adapters.sagemaker.wire import (
     CONTENT_TYPE,
     EndpointFailure,
     RollingNormaliser,

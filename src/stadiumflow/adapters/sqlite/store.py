@@ -28,7 +28,7 @@ from stadiumflow.adapters.codec import (
     status_to_doc,
     to_epoch_us,
 )
-from stadiumflow.adapters.sqlite_db import Synchronous, ThreadConnections
+from stadiumflow.adapters.sqlite.db import Synchronous, ThreadConnections
 from stadiumflow.domain.events import ControlEvent, EventKind, StoredEvent
 from stadiumflow.domain.readings import GateKey
 from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import FrameType
 
 from stadiumflow.bootstrap import Services
-from stadiumflow.entrypoints.worker_process import write_heartbeat
+from stadiumflow.entrypoints.worker.child import write_heartbeat
 from stadiumflow.services.consume import consume_once
 from stadiumflow.services.watchdog import check_silent_gates
 

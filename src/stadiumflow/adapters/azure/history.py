@@ -12,7 +12,7 @@ gate of a bucket side by side) plus one conditional write per touched bucket.
 
 Idempotency: a bucket is a set keyed by ts; merging adds only rows not already there, so
 a redelivered reading leaves the stored row as it is, and a concurrent writer's rows are
-kept (the write is guarded by the ETag, see ``azure_guarded``).
+kept (the write is guarded by the ETag, see ``guarded``).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from stadiumflow.adapters.codec import decode_readings, encode_readings
-from stadiumflow.adapters.sqlite_db import Synchronous, ThreadConnections
+from stadiumflow.adapters.sqlite.db import Synchronous, ThreadConnections
 from stadiumflow.domain.errors import StorageUnavailable
 from stadiumflow.domain.readings import Reading
 from stadiumflow.ports import MAX_DEQUEUE_COUNT, PoisonedMessage, QueueMessage, QueueStats

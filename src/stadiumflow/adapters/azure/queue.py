@@ -31,8 +31,8 @@ from azure.storage.queue import (
 )
 from azure.storage.queue import QueueMessage as AzureMessage
 
-from stadiumflow.adapters.azure_common import create_if_missing, translated
-from stadiumflow.adapters.azure_messages import (
+from stadiumflow.adapters.azure.common import create_if_missing, translated
+from stadiumflow.adapters.azure.messages import (
     pack_readings,
     poison_body,
     read_envelope,

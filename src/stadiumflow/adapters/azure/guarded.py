@@ -20,7 +20,7 @@ from azure.core import MatchConditions
 from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableClient, TableEntity, TableTransactionError, UpdateMode
 
-from stadiumflow.adapters.azure_common import translated
+from stadiumflow.adapters.azure.common import translated
 from stadiumflow.domain.errors import StorageUnavailable
 
 TRANSACTION_LIMIT = 100

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
-from stadiumflow.entrypoints.sim_replay import ReplayStats, replay, wait_until_healthy
+from stadiumflow.entrypoints.tools.replay import ReplayStats, replay, wait_until_healthy
 from stadiumflow.layouts import SHIPPED_LAYOUTS
 
 SERVER_START_SECONDS = 30.0

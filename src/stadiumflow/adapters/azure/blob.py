@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from azure.storage.blob import ContainerClient
 
-from stadiumflow.adapters.azure_common import create_if_missing, translated
+from stadiumflow.adapters.azure.common import create_if_missing, translated
 from stadiumflow.adapters.model_folder import check_name
 from stadiumflow.domain.errors import ModelUnavailable
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from stadiumflow.bootstrap import load_wait_model, shipped_model_dir
 
 if TYPE_CHECKING:
-    from stadiumflow.entrypoints.api_eval import ApiRunner
+    from stadiumflow.entrypoints.tools.api_eval import ApiRunner
 
 # As in training.train (not imported here: lightgbm is an extra); a test keeps them equal.
 ROUNDS = 200  # the point estimate
@@ -154,7 +154,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     api: ApiRunner | None = None
     run_day: DayRunner
     if args.url:
-        from stadiumflow.entrypoints.api_eval import ApiRunner
+        from stadiumflow.entrypoints.tools.api_eval import ApiRunner
 
         run_day = api = ApiRunner.at(args.url)
         version, where = api.model_version(), f"through the API at {api.url}"

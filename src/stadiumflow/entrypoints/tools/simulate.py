@@ -102,7 +102,7 @@ def _stadiums(choice: str) -> list[str]:
 
 
 def replay_command(args: argparse.Namespace) -> int:
-    from stadiumflow.entrypoints.sim_replay import replay
+    from stadiumflow.entrypoints.tools.replay import replay
 
     stadiums = _stadiums(args.stadium)
     with tqdm(total=1, desc=f"replaying {','.join(stadiums)}", unit="min") as bar:
@@ -126,7 +126,7 @@ def replay_command(args: argparse.Namespace) -> int:
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    from stadiumflow.entrypoints.sim_demo import run_demo
+    from stadiumflow.entrypoints.tools.demo import run_demo
 
     try:
         return run_demo(
@@ -141,7 +141,7 @@ def demo_command(args: argparse.Namespace) -> int:
 
 
 def sim_api_command(args: argparse.Namespace) -> int:
-    from stadiumflow.entrypoints.sim_api import create_app
+    from stadiumflow.entrypoints.tools.sim_api import create_app
 
     create_app().run(host=args.host, port=args.port)
     return 0
