@@ -22,6 +22,7 @@ import pytest
 
 from stadiumflow.adapters.sqlite.store import SqliteGateStore
 from stadiumflow.domain.classify import GateState
+from stadiumflow.domain.recommendation import Recommendation
 from stadiumflow.domain.status import GateStatus
 from tests.e2e.conftest import ServerProcess, free_port, start_process, wait_healthy, wait_until
 
@@ -59,13 +60,8 @@ def _reading(gate: str, ts: datetime, count: int, queue: int) -> dict[str, Any]:
 
 def _seed_advice(data_dir: Path, ts: datetime) -> None:
     store = SqliteGateStore(data_dir / "gates.sqlite3")
-    advice = {
-        "toGateId": "G4",
-        "share": 0.3,
-        "walkMinutes": 3.0,
-        "expectedSavingMinutes": 9.0,
-        "message": ADVICE,
-    }
+    advice = Recommendation("G3", "G4", 0.3, 3.0, 9.0)
+    assert advice.message == ADVICE
     seeded = GateStatus(
         stadium_id=STADIUM,
         gate_id="G3",

@@ -11,6 +11,7 @@ import pytest
 from stadiumflow.adapters.memory import MemoryGateStore
 from stadiumflow.adapters.sqlite.store import SqliteGateStore
 from stadiumflow.domain.classify import GateState
+from stadiumflow.domain.recommendation import Recommendation
 from stadiumflow.domain.status import GateStatus, ProcessedReading
 from stadiumflow.domain.wait import WaitEstimate
 from stadiumflow.domain.window import GateWindow, WindowPoint
@@ -55,7 +56,7 @@ def status(gate: str = "G1", minute: float = 0, wait: float = 3.0, stadium: str 
         anomaly_score=3.5,
         anomaly_kind="surge",
         anomaly_since=BASE_TS,
-        recommendation={"toGateId": "G2", "share": 0.3},
+        recommendation=Recommendation(gate, "G2", 0.3, 3.25, 1.5),
     )
 
 
@@ -169,11 +170,27 @@ def test_a_failed_session_writes_nothing(store):
 
 
 def test_events_are_published_in_order_per_stadium(store):
-    from stadiumflow.domain.events import ControlEvent, EventKind
+    from stadiumflow.domain.advice import LaneAdvice
+    from stadiumflow.domain.classify import GateState
+    from stadiumflow.domain.events import (
+        AdviceChanged,
+        AnomalyEnded,
+        AnomalyStarted,
+        LaneAdviceChanged,
+        StateChanged,
+    )
 
-    first = ControlEvent(EventKind.STATE_CHANGED, "AGADIR", "G1", BASE_TS, {"to": "red"})
-    second = ControlEvent(EventKind.ANOMALY_STARTED, "RABAT", "G2", BASE_TS, {"kind": "surge"})
-    third = ControlEvent(EventKind.ADVICE_CHANGED, "AGADIR", None, BASE_TS, {})
+    first = StateChanged("AGADIR", "G1", BASE_TS, GateState.YELLOW, GateState.RED, 12.5)
+    second = AnomalyStarted("RABAT", "G2", BASE_TS, "surge", 4.25)
+    third = LaneAdviceChanged("AGADIR", BASE_TS, None)
+    advice = Recommendation("G1", "G3", 0.3, 3.5, 2.0)
+    later = [
+        AdviceChanged("AGADIR", "G1", BASE_TS, advice),
+        LaneAdviceChanged("AGADIR", BASE_TS, LaneAdvice("G1", 120.0, "G4")),
+        AnomalyEnded("RABAT", "G2", BASE_TS, "surge"),
+        AdviceChanged("AGADIR", "G1", BASE_TS, None),
+        StateChanged("AGADIR", "G5", BASE_TS, None, GateState.GREEN, 0.0),
+    ]
     with store.session() as s:
         s.save([], [], {}, [first, second])
     with store.session() as s:
@@ -183,6 +200,9 @@ def test_events_are_published_in_order_per_stadium(store):
     assert [e.event for e in store.events("AGADIR")] == [first, third]
     assert [e.event for e in store.events("AGADIR", after=everything[0].id)] == [third]
     assert store.events("AGADIR", limit=1)[0].event == first
+    with store.session() as s:  # every kind comes back as it was published
+        s.save([], [], {}, later)
+    assert [e.event for e in store.events(None, after=everything[-1].id)] == later
 
 
 def test_load_statuses_returns_only_the_asked_gates(store):

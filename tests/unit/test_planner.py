@@ -37,10 +37,9 @@ def test_no_advice_when_every_gate_is_fine():
 def test_a_busy_gate_sends_a_share_to_a_calm_one_with_its_message():
     advice = plan_redirects([busy("G2"), calm("G4")], walk3)
     rec = advice["G2"]
-    assert set(rec) == {"toGateId", "share", "walkMinutes", "expectedSavingMinutes", "message"}
-    assert rec["toGateId"] == "G4" and 0 < rec["share"] <= 1
-    assert rec["walkMinutes"] == 3.0 and rec["expectedSavingMinutes"] > 2
-    assert rec["message"] == "Gate G2 busy: use Gate G4 (3 min walk)"
+    assert rec.to_gate_id == "G4" and 0 < rec.share <= 1
+    assert rec.walk_minutes == 3.0 and rec.expected_saving_minutes > 2
+    assert rec.message == "Gate G2 busy: use Gate G4 (3 min walk)"
 
 
 def test_shares_are_capped():
@@ -48,7 +47,7 @@ def test_shares_are_capped():
     advice = plan_redirects(
         [busy("G1", wait=40.0), calm("G2", capacity=500.0)], walk3, None, config
     )
-    assert advice["G1"]["share"] <= 0.3
+    assert advice["G1"].share <= 0.3
 
 
 def test_no_herding_two_busy_gates_share_one_target_instead_of_both_filling_it():
@@ -56,10 +55,10 @@ def test_no_herding_two_busy_gates_share_one_target_instead_of_both_filling_it()
     and the target, with everything it receives, stays better than the sources were."""
     target = GateLoad("G3", wait=0.0, capacity=60.0, arrivals=30.0)
     config = PlannerConfig()
-    alone = plan_redirects([busy("G1"), target], walk3, None, config)["G1"]["share"]
+    alone = plan_redirects([busy("G1"), target], walk3, None, config)["G1"].share
     both = plan_redirects([busy("G1"), busy("G2"), target], walk3, None, config)
-    assert all(a["toGateId"] == "G3" and a["share"] < alone for a in both.values())
-    sent = sum(a["share"] * config.assumed_compliance * 60.0 for a in both.values())
+    assert all(a.to_gate_id == "G3" and a.share < alone for a in both.values())
+    sent = sum(a.share * config.assumed_compliance * 60.0 for a in both.values())
     after = mean_wait(target, target.arrivals + sent, 3.0, config.horizon_minutes)
     assert 3.0 + after < 15.0
 
@@ -67,7 +66,7 @@ def test_no_herding_two_busy_gates_share_one_target_instead_of_both_filling_it()
 def test_several_sources_spread_over_several_targets():
     loads = [busy("G1"), busy("G2"), calm("G3", capacity=55.0), calm("G4", capacity=55.0)]
     advice = plan_redirects(loads, walk3)
-    assert {a["toGateId"] for a in advice.values()} == {"G3", "G4"}
+    assert {a.to_gate_id for a in advice.values()} == {"G3", "G4"}
 
 
 def test_advice_is_steady_under_small_noise():
@@ -83,7 +82,7 @@ def test_advice_is_steady_under_small_noise():
             GateLoad("G3", 1 + rng.uniform(-0.5, 0.5), 60.0, 30 + rng.uniform(-3, 3)),
         ]
         previous = plan_redirects(loads, walk3, previous)
-        seen.append((previous["G1"]["toGateId"], previous["G1"]["share"]))
+        seen.append((previous["G1"].to_gate_id, previous["G1"].share))
     changes = sum(1 for a, b in itertools.pairwise(seen) if a != b)
     assert changes <= 3
 
@@ -101,7 +100,7 @@ def test_lane_advice_names_the_gate_where_a_lane_saves_most():
     ]
     advice = lane_advice(statuses)
     assert advice is not None and advice.gate_id == "G1"
-    assert "Gate G1" in advice.as_dict()["message"]
+    assert "Gate G1" in advice.message
 
 
 def test_default_walks_spread_gates_around_a_perimeter_in_gate_order():

@@ -97,6 +97,6 @@ def test_state_changes_become_control_events():
     run(store, [reading("G1", 1, queue=20, count=40)])  # still green: no event
     run(store, [reading("G1", 2, queue=800, count=40)])  # red
     states = [e for e in store.events("AGADIR") if e.event.kind.value == "state_changed"]
-    kinds = [(e.event.kind.value, e.event.data.get("to")) for e in states]
+    kinds = [(e.event.kind.value, e.event.after.value) for e in states]
     assert kinds == [("state_changed", "green"), ("state_changed", "red")]
     assert states[-1].event.ts == reading("G1", 2).ts

@@ -31,11 +31,11 @@ def test_advice_appears_in_the_status_and_is_published_on_change_only():
         minute(store, m, busy_queue=600 + 40 * m)
     statuses = {s.gate_id: s for s in store.stadium_statuses("AGADIR")}
     rec = statuses["G1"].recommendation
-    assert rec is not None and rec["toGateId"] in {"G2", "G3"}
+    assert rec is not None and rec.to_gate_id in {"G2", "G3"}
     assert statuses["G2"].recommendation is None
     events = advice_events(store)
     assert 1 <= len(events) <= 3  # started once, not republished every minute
-    assert events[-1].data["advice"]["toGateId"] == rec["toGateId"]
+    assert events[-1].advice.to_gate_id == rec.to_gate_id
 
 
 def test_advice_ends_with_an_event_when_the_queue_is_gone():
@@ -46,4 +46,4 @@ def test_advice_ends_with_an_event_when_the_queue_is_gone():
         minute(store, m, busy_queue=0)
     statuses = {s.gate_id: s for s in store.stadium_statuses("AGADIR")}
     assert statuses["G1"].recommendation is None
-    assert advice_events(store)[-1].data["advice"] is None
+    assert advice_events(store)[-1].advice is None

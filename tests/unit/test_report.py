@@ -11,9 +11,10 @@ import pytest
 
 from stadiumflow.bootstrap import bootstrap
 from stadiumflow.config import Settings
-from stadiumflow.domain.events import ControlEvent, EventKind
+from stadiumflow.domain.events import AdviceChanged
 from stadiumflow.domain.queueing import QueueingWaitModel
 from stadiumflow.domain.readings import Reading
+from stadiumflow.domain.recommendation import Recommendation
 from stadiumflow.entrypoints.tools.report import add_report_command
 from stadiumflow.services.process import process_batch
 
@@ -51,10 +52,8 @@ def data_dir(tmp_path: Path) -> Path:
         for gate, queue in _queues(m).items()
     ]
     process_batch(readings, store=services.store, model=services.model)
-    advice = {"toGateId": "G1", "message": ADVICE}
-    event = ControlEvent(
-        EventKind.ADVICE_CHANGED, "AGADIR", "G2", DAY + timedelta(minutes=30), {"advice": advice}
-    )
+    advice = Recommendation("G2", "G1", 0.3, 2.0, 4.0)
+    event = AdviceChanged("AGADIR", "G2", DAY + timedelta(minutes=30), advice)
     with services.store.session() as session:  # the planner's part, until it lands
         session.save([], [], {}, [event])
     services.close()

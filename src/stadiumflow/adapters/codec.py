@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from stadiumflow.adapters.event_codec import recommendation_doc, recommendation_from_doc
 from stadiumflow.domain.classify import GateState
 from stadiumflow.domain.readings import Reading
 from stadiumflow.domain.status import GateStatus, ProcessedReading
@@ -121,7 +122,7 @@ def status_to_doc(status: GateStatus) -> dict[str, Any]:
         "anomalyScore": status.anomaly_score,
         "anomalyKind": status.anomaly_kind,
         "anomalySince": to_epoch_us(status.anomaly_since) if status.anomaly_since else None,
-        "recommendation": status.recommendation,
+        "recommendation": recommendation_doc(status.recommendation),
         "reportInterval": status.report_interval,
         "intervalScale": status.interval_scale,
         "calibratedAt": to_epoch_us(status.calibrated_at) if status.calibrated_at else None,
@@ -148,7 +149,7 @@ def status_from_doc(stadium_id: str, gate_id: str, doc: dict[str, Any]) -> GateS
         anomaly_score=float(doc.get("anomalyScore", 0.0)),
         anomaly_kind=doc.get("anomalyKind"),
         anomaly_since=from_epoch_us(int(since)) if since is not None else None,
-        recommendation=doc.get("recommendation"),
+        recommendation=recommendation_from_doc(gate_id, doc.get("recommendation")),
         report_interval=float(doc.get("reportInterval", 60.0)),
         interval_scale=float(doc.get("intervalScale", 1.0)),
         calibrated_at=from_epoch_us(int(calibrated)) if calibrated is not None else None,

@@ -28,7 +28,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from stadiumflow.domain.flow import SECONDS_PER_MINUTE, GateLoad, mean_wait
 from stadiumflow.domain.layout import StadiumLayout
@@ -92,16 +91,20 @@ class LaneAdvice:
     saving_fan_minutes: float  # over the next LANE_HORIZON_MINUTES
     from_gate_id: str | None  # the gate that can best spare a steward, if any
 
-    def as_dict(self) -> dict[str, Any]:
+    @property
+    def message(self) -> str:
+        """What the control room reads."""
         move = f"move a steward from Gate {self.from_gate_id}" if self.from_gate_id else None
         action = move or "open a lane"
-        return {
-            "gateId": self.gate_id,
-            "fromGateId": self.from_gate_id,
-            "savingFanMinutes": round(self.saving_fan_minutes),
-            "message": f"Gate {self.gate_id}: {action} (saves about "
-            f"{round(self.saving_fan_minutes)} fan-minutes of waiting)",
-        }
+        saving = round(self.saving_fan_minutes)
+        return f"Gate {self.gate_id}: {action} (saves about {saving} fan-minutes of waiting)"
+
+    def same_place(self, other: LaneAdvice | None) -> bool:
+        """The same lane move (gate and donor): a fresher saving is no new advice."""
+        return other is not None and (self.gate_id, self.from_gate_id) == (
+            other.gate_id,
+            other.from_gate_id,
+        )
 
 
 def status_load(status: GateStatus) -> GateLoad:

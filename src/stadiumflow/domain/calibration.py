@@ -27,6 +27,7 @@ import bisect
 import itertools
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from stadiumflow.domain.wait import WaitEstimate
 from stadiumflow.domain.window import WindowPoint, index_from
@@ -42,6 +43,17 @@ SCALE_RANGE = (0.25, 4.0)
 CARRY_SECONDS = 120.0
 QUEUE_MINUTES = 2.0  # a cheap first cut: a queue of 2 minutes' throughput or more
 MAX_GAP_SECONDS = 150.0  # readings further apart: the fans through between are unknown
+
+
+class Calibration(NamedTuple):
+    """A stadium's interval scale, and the event time of the readings it was computed from
+    (None: the model's own interval, uncalibrated)."""
+
+    scale: float = 1.0
+    at: datetime | None = None
+
+
+UNCALIBRATED = Calibration()
 
 
 def fans_through(points: Sequence[WindowPoint], i: int) -> float:
@@ -168,25 +180,42 @@ def scaled(estimate: WaitEstimate, scale: float) -> WaitEstimate:
     )
 
 
-def carried(
-    earlier: Sequence[tuple[float, datetime | None]], now: datetime
-) -> tuple[float, datetime | None]:
-    """(scale, computed at) from gates' statuses: the most recent computed within
-    CARRY_SECONDS before ``now``, else the model's own interval (1.0, None).
+def stadium_calibration(
+    scores: Sequence[float], earlier: Sequence[Calibration], now: datetime
+) -> Calibration:
+    """The stadium's calibration at event time ``now``: from this batch's ``scores`` when
+    there are enough, else carried from its gates' ``earlier`` calibrations.
 
     >>> from datetime import datetime as d
     >>> t = d(2025, 7, 14, 18, 0)
-    >>> carried([(0.5, t.replace(minute=0)), (0.7, t.replace(minute=1))], t.replace(minute=2))
-    (0.7, datetime.datetime(2025, 7, 14, 18, 1))
-    >>> carried([(0.5, t)], t.replace(minute=5))
-    (1.0, None)
+    >>> stadium_calibration([0.5] * MIN_SCORES, [], t)
+    Calibration(scale=0.5, at=datetime.datetime(2025, 7, 14, 18, 0))
+    >>> stadium_calibration([0.5], [Calibration(0.7, t)], t.replace(minute=1)).scale
+    0.7
+    """
+    scale = interval_scale(scores)
+    if scale is not None:
+        return Calibration(scale, now)
+    return carried(earlier, now)
+
+
+def carried(earlier: Sequence[Calibration], now: datetime) -> Calibration:
+    """The most recent of ``earlier`` computed within CARRY_SECONDS before ``now``, else
+    the model's own interval.
+
+    >>> from datetime import datetime as d
+    >>> t = d(2025, 7, 14, 18, 0)
+    >>> carried([Calibration(0.5, t), Calibration(0.7, t.replace(minute=1))], t.replace(minute=2))
+    Calibration(scale=0.7, at=datetime.datetime(2025, 7, 14, 18, 1))
+    >>> carried([Calibration(0.5, t)], t.replace(minute=5))
+    Calibration(scale=1.0, at=None)
     """
     fresh = [
-        (at, scale)
-        for scale, at in earlier
-        if at is not None and (now - at).total_seconds() <= CARRY_SECONDS
+        (c.at, c.scale)
+        for c in earlier
+        if c.at is not None and (now - c.at).total_seconds() <= CARRY_SECONDS
     ]
     if not fresh:
-        return 1.0, None
+        return UNCALIBRATED
     at, scale = max(fresh)
-    return scale, at
+    return Calibration(scale, at)

@@ -1,16 +1,21 @@
 """Control events: what changed at a gate, for signage, stewards and partner services.
 
-Published on the control feed (``gates-control``) and streamed to dashboards. Each event
-says what happened, where, and at which event time; ``data`` carries the details.
+Published on the control feed (``gates-control``) and streamed to dashboards. One
+dataclass per kind; each says what happened, where, and at which event time (the
+reading's ts, never the wall clock). How an event is written on the wire is the
+adapters' business (``adapters.codec``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import ClassVar
 
+from stadiumflow.domain.advice import LaneAdvice
+from stadiumflow.domain.classify import GateState
+from stadiumflow.domain.recommendation import Recommendation
 from stadiumflow.domain.status import GateStatus
 
 
@@ -22,12 +27,63 @@ class EventKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class ControlEvent:
-    kind: EventKind
+class StateChanged:
+    """A gate's colour changed (``before`` is None for a gate's first status)."""
+
+    kind: ClassVar[EventKind] = EventKind.STATE_CHANGED
     stadium_id: str
-    gate_id: str | None  # None: a stadium-level event
-    ts: datetime  # event time (the reading's ts), never the wall clock
-    data: dict[str, Any] = field(default_factory=dict)
+    gate_id: str
+    ts: datetime
+    before: GateState | None
+    after: GateState
+    wait: float
+
+
+@dataclass(frozen=True, slots=True)
+class AnomalyStarted:
+    kind: ClassVar[EventKind] = EventKind.ANOMALY_STARTED
+    stadium_id: str
+    gate_id: str
+    ts: datetime
+    anomaly_kind: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class AnomalyEnded:
+    kind: ClassVar[EventKind] = EventKind.ANOMALY_ENDED
+    stadium_id: str
+    gate_id: str
+    ts: datetime
+    anomaly_kind: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdviceChanged:
+    """A gate's redirection advice was issued, changed target or share, or withdrawn (None)."""
+
+    kind: ClassVar[EventKind] = EventKind.ADVICE_CHANGED
+    stadium_id: str
+    gate_id: str
+    ts: datetime
+    advice: Recommendation | None
+
+
+@dataclass(frozen=True, slots=True)
+class LaneAdviceChanged:
+    """The stadium's lane advice moved to another gate or donor, or was withdrawn (None).
+
+    A stadium-level event: on the feed it is an ``advice_changed`` without a gate.
+    """
+
+    kind: ClassVar[EventKind] = EventKind.ADVICE_CHANGED
+    stadium_id: str
+    ts: datetime
+    lanes: LaneAdvice | None
+    gate_id: None = None
+
+
+ControlEvent = StateChanged | AnomalyStarted | AnomalyEnded | AdviceChanged | LaneAdviceChanged
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,46 +95,20 @@ class StoredEvent:
 
 
 def status_changes(old: GateStatus | None, new: GateStatus) -> list[ControlEvent]:
-    """Events for the step from ``old`` to ``new`` status of one gate.
+    """State and alarm events for the step from ``old`` to ``new`` status of one gate.
 
-    A gate's first status is a state change from nothing.
+    A gate's first status is a state change from nothing. Advice is the planner's to
+    change, and its events come from there (``domain.planning``).
     """
     events: list[ControlEvent] = []
     gate = (new.stadium_id, new.gate_id)
     if old is None or old.state is not new.state:
-        events.append(
-            ControlEvent(
-                EventKind.STATE_CHANGED,
-                *gate,
-                new.ts,
-                {
-                    "from": old.state.value if old else None,
-                    "to": new.state.value,
-                    "wait": round(new.wait, 2),
-                },
-            )
-        )
+        events.append(StateChanged(*gate, new.ts, old.state if old else None, new.state, new.wait))
     was_anomalous = old is not None and old.anomaly
-    if new.anomaly and (not was_anomalous or (old and old.anomaly_kind != new.anomaly_kind)):
-        events.append(
-            ControlEvent(
-                EventKind.ANOMALY_STARTED,
-                *gate,
-                new.ts,
-                {"kind": new.anomaly_kind, "score": round(new.anomaly_score, 3)},
-            )
-        )
+    if new.anomaly_kind is not None and (
+        not was_anomalous or (old is not None and old.anomaly_kind != new.anomaly_kind)
+    ):
+        events.append(AnomalyStarted(*gate, new.ts, new.anomaly_kind, new.anomaly_score))
     if was_anomalous and not new.anomaly:
-        events.append(
-            ControlEvent(
-                EventKind.ANOMALY_ENDED,
-                *gate,
-                new.ts,
-                {"kind": old.anomaly_kind if old else None},
-            )
-        )
-    if (old.recommendation if old else None) != new.recommendation:
-        events.append(
-            ControlEvent(EventKind.ADVICE_CHANGED, *gate, new.ts, {"advice": new.recommendation})
-        )
+        events.append(AnomalyEnded(*gate, new.ts, old.anomaly_kind if old else None))
     return events

@@ -15,12 +15,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from stadiumflow.domain.flow import GateLoad, expected_inflow, mean_wait
+from stadiumflow.domain.recommendation import Recommendation
 
 Walk = Callable[[str, str], float]
-Recommendation = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +77,7 @@ def natural_demand(
     """Arrivals without the advice in force: add back what left a source, remove what came."""
     demand = {g: expected_inflow(load) for g, load in loads.items()}
     for source, advice in previous.items():
-        target, share = str(advice["toGateId"]), float(advice["share"])
+        target, share = advice.to_gate_id, advice.share
         if source not in demand or target not in demand:
             continue
         kept = max(1.0 - share * compliance, 0.2)
@@ -99,7 +98,7 @@ def plan_redirects(
     >>> busy = GateLoad("G2", wait=14.0, capacity=40.0, arrivals=55.0)
     >>> calm = GateLoad("G4", wait=0.5, capacity=90.0, arrivals=40.0)
     >>> advice = plan_redirects([busy, calm], lambda a, b: 3.0)
-    >>> advice["G2"]["toGateId"], advice["G2"]["message"]
+    >>> advice["G2"].to_gate_id, advice["G2"].message
     ('G4', 'Gate G2 busy: use Gate G4 (3 min walk)')
     """
     config = config or PlannerConfig()
@@ -159,7 +158,7 @@ def _take_step(
     target = targets.get(source) or _choose_target(plan, source, step, before)
     if target is None:
         return False
-    kept = before is not None and before.get("toGateId") == target
+    kept = before is not None and before.to_gate_id == target
     gain = plan.cost(source, -step) - plan.arrival_cost(source, target, step)
     if gain < (config.keep_gain_minutes if kept else config.start_gain_minutes):
         return False
@@ -181,8 +180,8 @@ def _choose_target(
     if not options:
         return None
     best = _cheapest(plan, source, step, options)
-    current = before.get("toGateId") if before else None
-    if isinstance(current, str) and current in options and current != best:
+    current = before.to_gate_id if before else None
+    if current is not None and current in options and current != best:
         margin = plan.arrival_cost(source, current, step) - plan.arrival_cost(source, best, step)
         if margin < plan.config.switch_gain_minutes:
             return current
@@ -209,7 +208,7 @@ def _steady(
     steady: dict[str, float] = {}
     for source, share in shares.items():
         old = previous.get(source)
-        old_share = float(old["share"]) if old else None
+        old_share = old.share if old else None
         if old_share is not None and abs(share - old_share) < config.share_deadband - 1e-9:
             share = min(old_share, config.max_share)
         steady[source] = round(share, 2)
@@ -219,11 +218,4 @@ def _steady(
 def _recommendation(plan: _Plan, source: str, target: str, share: float) -> Recommendation:
     walk = plan.walk(source, target)
     saving = max(plan.cost(source) - plan.arrival_cost(source, target, 0.0), 0.0)
-    walk_shown = max(1, round(walk))
-    return {
-        "toGateId": target,
-        "share": share,
-        "walkMinutes": round(walk, 1),
-        "expectedSavingMinutes": round(saving, 1),
-        "message": f"Gate {source} busy: use Gate {target} ({walk_shown} min walk)",
-    }
+    return Recommendation(source, target, share, walk, saving)

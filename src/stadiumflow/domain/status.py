@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from stadiumflow.domain.calibration import UNCALIBRATED, Calibration
 from stadiumflow.domain.classify import GateState
 from stadiumflow.domain.readings import GateKey, Reading
+from stadiumflow.domain.recommendation import Recommendation
 from stadiumflow.domain.wait import WaitEstimate
 
 
@@ -43,7 +45,7 @@ class GateStatus:
     anomaly_score: float = 0.0
     anomaly_kind: str | None = None
     anomaly_since: datetime | None = None
-    recommendation: dict[str, Any] | None = field(default=None)
+    recommendation: Recommendation | None = None
     report_interval: float = 60.0  # seconds between this gate's readings, as observed
     interval_scale: float = 1.0  # the stadium's interval calibration (domain.calibration)...
     calibrated_at: datetime | None = None  # ...computed from the readings up to this ts
@@ -52,6 +54,10 @@ class GateStatus:
     def gate(self) -> GateKey:
         return (self.stadium_id, self.gate_id)
 
+    @property
+    def calibration(self) -> Calibration:
+        return Calibration(self.interval_scale, self.calibrated_at)
+
     @classmethod
     def from_processed(
         cls,
@@ -59,7 +65,7 @@ class GateStatus:
         *,
         anomaly_since: datetime | None = None,
         report_interval: float = 60.0,
-        calibration: tuple[float, datetime | None] = (1.0, None),
+        calibration: Calibration = UNCALIBRATED,
     ) -> GateStatus:
         r, e = processed.reading, processed.estimate
         return cls(
@@ -80,8 +86,8 @@ class GateStatus:
             anomaly_kind=processed.anomaly_kind,
             anomaly_since=anomaly_since if processed.anomaly_kind is not None else None,
             report_interval=report_interval,
-            interval_scale=calibration[0],
-            calibrated_at=calibration[1],
+            interval_scale=calibration.scale,
+            calibrated_at=calibration.at,
         )
 
 

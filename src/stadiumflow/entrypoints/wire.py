@@ -10,10 +10,17 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 
+from stadiumflow.adapters.event_codec import (
+    LaneAdviceOut,
+    RecommendationOut,
+    lane_advice_out,
+    recommendation_out,
+)
+from stadiumflow.domain.advice import lane_advice
 from stadiumflow.domain.errors import InvalidReading
 from stadiumflow.domain.readings import Reading
 from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary
@@ -172,14 +179,6 @@ class AcceptedOut(msgspec.Struct):
     accepted: int
 
 
-class RecommendationOut(msgspec.Struct, rename="camel"):
-    to_gate_id: str
-    share: float
-    walk_minutes: float
-    expected_saving_minutes: float
-    message: str
-
-
 class GateOut(msgspec.Struct, rename="camel"):
     """One gate's status. `wait`: minutes for a fan joining now; `waitLow`/`waitHigh`: its
     10-90% interval, calibrated per stadium on the waits its fans were seen to have;
@@ -191,7 +190,7 @@ class GateOut(msgspec.Struct, rename="camel"):
     anomaly: bool
     anomaly_score: float
     last_updated: datetime = msgspec.field(name="last_updated")
-    recommendation: dict[str, Any] | None = None
+    recommendation: RecommendationOut | None = None
     wait_low: float | None = None
     wait_high: float | None = None
     wait_in15: float | None = msgspec.field(default=None, name="waitIn15")
@@ -207,6 +206,27 @@ class StatusOut(msgspec.Struct, rename="camel"):
     stadium_id: str
     gates: list[GateOut]
     last_updated: datetime | None = msgspec.field(default=None, name="last_updated")
+
+
+class RedirectOut(msgspec.Struct, rename="camel"):
+    """A gate's redirection advice: send `share` of the fans arriving at `fromGateId` to
+    `toGateId`."""
+
+    from_gate_id: str
+    to_gate_id: str
+    share: float
+    walk_minutes: float
+    expected_saving_minutes: float
+    message: str
+
+
+class AdviceOut(msgspec.Struct, rename="camel"):
+    """A stadium's advice: its gates' redirections, and where one more lane helps most."""
+
+    stadium_id: str
+    last_updated: datetime = msgspec.field(name="last_updated")
+    redirects: list[RedirectOut] = msgspec.field(default_factory=list)
+    lanes: LaneAdviceOut | None = None
 
 
 class StadiumOut(msgspec.Struct, rename="camel"):
@@ -282,7 +302,7 @@ def gate_out(status: GateStatus) -> GateOut:
         anomaly=status.anomaly,
         anomaly_score=round(status.anomaly_score, 3),
         last_updated=status.ts,
-        recommendation=status.recommendation,
+        recommendation=recommendation_out(status.recommendation) if status.recommendation else None,
         wait_low=low,
         wait_high=high,
         wait_in15=_round(status.wait_in_15),
@@ -298,6 +318,21 @@ def gate_out(status: GateStatus) -> GateOut:
 def status_out(stadium_id: str, statuses: list[GateStatus]) -> StatusOut:
     newest = max((s.ts for s in statuses), default=None)
     return StatusOut(stadium_id, [gate_out(s) for s in statuses], newest)
+
+
+def advice_out(stadium_id: str, statuses: list[GateStatus]) -> AdviceOut:
+    lanes = lane_advice(statuses)
+    redirects = [
+        RedirectOut(s.gate_id, *msgspec.structs.astuple(recommendation_out(s.recommendation)))
+        for s in statuses
+        if s.recommendation is not None
+    ]
+    return AdviceOut(
+        stadium_id,
+        max(s.ts for s in statuses),
+        redirects,
+        lane_advice_out(lanes) if lanes is not None else None,
+    )
 
 
 def stadiums_out(summaries: list[StadiumSummary]) -> StadiumsOut:

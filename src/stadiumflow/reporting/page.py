@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from stadiumflow.domain.events import EventKind
+from stadiumflow.domain.events import AdviceChanged, AnomalyStarted, EventKind, LaneAdviceChanged
 from stadiumflow.reporting.day import MatchDay, error_summary, state_minutes
 
 _STYLE = """
@@ -61,6 +61,7 @@ def _anomaly_table(match: MatchDay) -> str:
     rows = []
     for stored in match.events_of(EventKind.ANOMALY_STARTED):
         e = stored.event
+        assert isinstance(e, AnomalyStarted)
         ended = next(
             (
                 x.event.ts
@@ -70,9 +71,9 @@ def _anomaly_table(match: MatchDay) -> str:
             None,
         )
         rows.append(
-            f"<tr><td>{escape(e.gate_id or '')}</td><td>{escape(str(e.data.get('kind')))}</td>"
+            f"<tr><td>{escape(e.gate_id)}</td><td>{escape(e.anomaly_kind)}</td>"
             f"<td>{_t(e.ts)}</td><td>{_t(ended)}</td>"
-            f"<td class=n>{e.data.get('score', '')}</td></tr>"
+            f"<td class=n>{e.score:.3f}</td></tr>"
         )
     if not rows:
         return "<p>No anomaly was raised.</p>"
@@ -87,8 +88,11 @@ def _advice_table(match: MatchDay) -> str:
     rows = []
     for stored in match.events_of(EventKind.ADVICE_CHANGED):
         e = stored.event
-        advice = e.data.get("advice")
-        message = advice.get("message", "") if isinstance(advice, dict) else "advice withdrawn"
+        message = "advice withdrawn"
+        if isinstance(e, AdviceChanged) and e.advice is not None:
+            message = e.advice.message
+        elif isinstance(e, LaneAdviceChanged) and e.lanes is not None:
+            message = e.lanes.message
         rows.append(
             f"<tr><td>{_t(e.ts)}</td><td>{escape(e.gate_id or '')}</td>"
             f"<td>{escape(str(message))}</td></tr>"

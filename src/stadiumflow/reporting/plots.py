@@ -17,7 +17,7 @@ from matplotlib.dates import DateFormatter, date2num
 from matplotlib.figure import Figure
 
 from stadiumflow.domain.classify import RED_ABOVE_MINUTES, YELLOW_FROM_MINUTES
-from stadiumflow.domain.events import EventKind
+from stadiumflow.domain.events import AnomalyStarted, EventKind
 from stadiumflow.reporting.day import MatchDay, error_summary
 
 COLOURS = {"green": "#2da44e", "yellow": "#e3b300", "red": "#d1242f"}
@@ -82,9 +82,10 @@ def _gate_axes(ax: Axes, match: MatchDay, gate: str) -> None:
         ax.axhline(level, color="#8c959f", lw=0.7, ls=":")
     top = max([*waits, RED_ABOVE_MINUTES + 2]) * 1.1
     for stored in match.events_of(EventKind.ANOMALY_STARTED, gate):
-        ax.plot(_num(stored.event.ts), top * 0.95, marker="v", color=ANOMALY, ms=7)
+        e = stored.event
+        ax.plot(_num(e.ts), top * 0.95, marker="v", color=ANOMALY, ms=7)
         ax.annotate(
-            str(stored.event.data.get("kind") or "anomaly"),
+            e.anomaly_kind if isinstance(e, AnomalyStarted) else "anomaly",
             (_num(stored.event.ts), top * 0.95),
             xytext=(4, -3),
             textcoords="offset points",

@@ -76,7 +76,7 @@ class ServiceAdvisor:
         if readings:
             process_batch(readings, store=self.store, model=self.model, layouts=self.layouts)
         return {
-            s.gate_id: (str(s.recommendation["toGateId"]), float(s.recommendation["share"]))
+            s.gate_id: (s.recommendation.to_gate_id, s.recommendation.share)
             for s in self.store.stadium_statuses(self.stadium_id)
             if s.recommendation
         }

@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from stadiumflow.domain.flow import GateLoad
-from stadiumflow.domain.planner import PlannerConfig, Recommendation, plan_redirects
+from stadiumflow.domain.planner import PlannerConfig, plan_redirects
 from stadiumflow.domain.readings import Reading
+from stadiumflow.domain.recommendation import Recommendation
 from stadiumflow.simulation.stadium import Stadium
 
 ARRIVAL_MINUTES = 5  # arrivals are averaged over this many past minutes
@@ -50,9 +51,9 @@ class OracleAdvisor:
         minutes = max(len(self.history) - 1, 1)
         seen = {g: (last[g] - first.get(g, 0)) / minutes for g in stadium.gates}
         for source, advice in self.previous.items():
-            moved = seen[source] * float(advice["share"]) * self.config.assumed_compliance
+            moved = seen[source] * advice.share * self.config.assumed_compliance
             seen[source] -= moved
-            seen[str(advice["toGateId"])] += moved
+            seen[advice.to_gate_id] += moved
         loads = []
         for gate_id, gate in stadium.gates.items():
             lane_rate = 60.0 / stadium.service_means[gate_id]
@@ -76,4 +77,4 @@ class OracleAdvisor:
         loads = self.loads(stadium)
         advice = plan_redirects(loads, stadium.layout.walk_minutes, self.previous, self.config)
         self.previous = advice
-        return {gate: (str(a["toGateId"]), float(a["share"])) for gate, a in advice.items()}
+        return {gate: (a.to_gate_id, a.share) for gate, a in advice.items()}

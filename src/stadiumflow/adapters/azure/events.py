@@ -18,7 +18,6 @@ how the queue is consumed in practice, does not see this.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from itertools import groupby
 from typing import Any
 
@@ -31,36 +30,24 @@ from azure.storage.queue import QueueClient
 from stadiumflow.adapters.azure.common import translated
 from stadiumflow.adapters.azure.guarded import TRANSACTION_LIMIT
 from stadiumflow.adapters.azure.messages import MAX_PACKED_BYTES
+from stadiumflow.adapters.event_codec import decode_events, event_out
 from stadiumflow.domain.errors import StorageUnavailable
-from stadiumflow.domain.events import ControlEvent, EventKind, StoredEvent
+from stadiumflow.domain.events import ControlEvent, StoredEvent
 
 COUNTER_PARTITION = "~counter"  # sorts after every stadium id
 COUNTER_ROW = "events"
 MAX_ATTEMPTS = 20
 BLOCK_BYTES = 30_000  # events per table entity: under the 64 KiB (UTF-16) property limit
-_blocks_decoder = msgspec.json.Decoder(list[dict[str, Any]])
-
-
-def event_json(stored: StoredEvent) -> dict[str, Any]:
-    """One event as a ``gates-control`` subscriber sees it (camelCase, like the HTTP API)."""
-    e = stored.event
-    return {
-        "id": stored.id,
-        "kind": e.kind.value,
-        "stadiumId": e.stadium_id,
-        "gateId": e.gate_id,
-        "ts": e.ts.isoformat().replace("+00:00", "Z"),
-        "data": e.data,
-    }
 
 
 def json_arrays(stored: Sequence[StoredEvent], max_bytes: int) -> list[str]:
-    """The events as JSON arrays in id order, each at most ``max_bytes`` long."""
+    """The events as JSON arrays of feed messages (``event_codec``) in id order, each at
+    most ``max_bytes`` long."""
     arrays: list[str] = []
     current: list[bytes] = []
     size = 2
     for item in stored:
-        encoded = msgspec.json.encode(event_json(item))
+        encoded = msgspec.json.encode(event_out(item))
         if current and size + len(encoded) + 1 > max_bytes:
             arrays.append((b"[" + b",".join(current) + b"]").decode())
             current, size = [], 2
@@ -69,17 +56,6 @@ def json_arrays(stored: Sequence[StoredEvent], max_bytes: int) -> list[str]:
     if current:
         arrays.append((b"[" + b",".join(current) + b"]").decode())
     return arrays
-
-
-def from_json(item: dict[str, Any]) -> StoredEvent:
-    event = ControlEvent(
-        EventKind(item["kind"]),
-        item["stadiumId"],
-        item["gateId"],
-        datetime.fromisoformat(item["ts"]),
-        item["data"],
-    )
-    return StoredEvent(int(item["id"]), event)
 
 
 class AzureEventLog:
@@ -153,7 +129,7 @@ class AzureEventLog:
         found: list[StoredEvent] = []
         with translated(f"table {self._table.table_name}"):
             for block in self._table.query_entities(query, parameters=params):
-                found.extend(e for e in map(from_json, _decode_block(block)) if e.id > after)
+                found.extend(e for e in decode_events(str(block["events"])) if e.id > after)
                 if stadium_id is not None and len(found) >= limit:
                     break  # one partition comes back in RowKey (= last id) order
         found.sort(key=lambda s: s.id)
@@ -163,9 +139,5 @@ class AzureEventLog:
 def _block(stadium_id: str, events_json: str) -> dict[str, Any]:
     """A block of one stadium's events; RowKey is its last id, so ``RowKey gt @after``
     finds every block holding an event after ``after``."""
-    last = _decode_block({"events": events_json})[-1]["id"]
+    last = decode_events(events_json)[-1].id
     return {"PartitionKey": stadium_id, "RowKey": f"{last:012d}", "events": events_json}
-
-
-def _decode_block(block: dict[str, Any]) -> list[dict[str, Any]]:
-    return _blocks_decoder.decode(str(block["events"]))

@@ -28,8 +28,9 @@ from stadiumflow.adapters.codec import (
     status_to_doc,
     to_epoch_us,
 )
+from stadiumflow.adapters.event_codec import encode_data, event_of
 from stadiumflow.adapters.sqlite.db import Synchronous, ThreadConnections
-from stadiumflow.domain.events import ControlEvent, EventKind, StoredEvent
+from stadiumflow.domain.events import ControlEvent, StoredEvent
 from stadiumflow.domain.readings import GateKey
 from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary
 from stadiumflow.domain.window import GateWindow, WindowPoint
@@ -173,7 +174,7 @@ class _SqliteSession:
         conn.executemany(
             _INSERT_EVENT,
             [
-                (e.stadium_id, e.gate_id, to_epoch_us(e.ts), e.kind.value, encode_doc(e.data))
+                (e.stadium_id, e.gate_id, to_epoch_us(e.ts), e.kind.value, encode_data(e))
                 for e in events
             ],
         )
@@ -236,7 +237,7 @@ class SqliteGateStore:
                 (stadium_id, after, limit),
             )
         return [
-            StoredEvent(i, ControlEvent(EventKind(kind), s, g, from_epoch_us(ts), decode_doc(data)))
+            StoredEvent(i, event_of(kind, s, g, from_epoch_us(ts), data))
             for i, s, g, ts, kind, data in rows
         ]
 

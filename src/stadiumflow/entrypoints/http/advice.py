@@ -7,8 +7,6 @@ publishes on the control feed when it changes), so nothing is planned on the rea
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -16,25 +14,15 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from stadiumflow.bootstrap import Services
-from stadiumflow.domain.advice import lane_advice
 from stadiumflow.domain.errors import InvalidReading
-from stadiumflow.entrypoints.wire import format_ts
+from stadiumflow.entrypoints.wire import AdviceOut, advice_out
 from stadiumflow.services.query import stadium_status
 
 _encoder = msgspec.json.Encoder()
 
 
-def advice_document(services: Services, stadium_id: str) -> dict[str, Any]:
-    statuses = stadium_status(services.store, stadium_id)
-    lanes = lane_advice(statuses)
-    return {
-        "stadiumId": stadium_id,
-        "last_updated": format_ts(max(s.ts for s in statuses)),
-        "redirects": [
-            {"fromGateId": s.gate_id, **s.recommendation} for s in statuses if s.recommendation
-        ],
-        "lanes": lanes.as_dict() if lanes is not None else None,
-    }
+def advice_document(services: Services, stadium_id: str) -> AdviceOut:
+    return advice_out(stadium_id, stadium_status(services.store, stadium_id))
 
 
 def routes(services: Services) -> list[BaseRoute]:

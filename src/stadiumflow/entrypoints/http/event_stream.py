@@ -22,7 +22,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
 from types import FrameType
 from typing import Any
 
@@ -31,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
+from stadiumflow.adapters.event_codec import event_out
 from stadiumflow.bootstrap import Services
 from stadiumflow.domain.errors import InvalidReading, NotFound
 from stadiumflow.domain.events import StoredEvent
@@ -47,26 +47,14 @@ MAX_BACKLOG = 200
 _encoder = msgspec.json.Encoder()
 
 
-class ControlEventOut(msgspec.Struct, rename="camel"):
-    """The ``data`` of a control-event message (also what the control queue carries)."""
-
-    id: int
-    kind: str
-    stadium_id: str
-    gate_id: str | None
-    ts: datetime
-    data: dict[str, Any]
-
-
 def _message(event: str, data: bytes, event_id: int | None = None) -> bytes:
     head = f"id: {event_id}\n" if event_id is not None else ""
     return f"{head}event: {event}\ndata: ".encode() + data + b"\n\n"
 
 
 def event_message(stored: StoredEvent) -> bytes:
-    e = stored.event
-    out = ControlEventOut(stored.id, e.kind.value, e.stadium_id, e.gate_id, e.ts, e.data)
-    return _message(e.kind.value, _encoder.encode(out), stored.id)
+    kind = stored.event.kind.value
+    return _message(kind, _encoder.encode(event_out(stored)), stored.id)
 
 
 def _cursor(request: Request) -> int | None:

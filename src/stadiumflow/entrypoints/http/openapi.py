@@ -8,7 +8,8 @@ from typing import Any
 import msgspec
 
 from stadiumflow import __version__
-from stadiumflow.entrypoints.http.event_stream import MAX_BACKLOG, ControlEventOut
+from stadiumflow.adapters.event_codec import ControlEventOut
+from stadiumflow.entrypoints.http.event_stream import MAX_BACKLOG
 from stadiumflow.entrypoints.wire import (
     MAX_READINGS_PER_REQUEST,
     WHOLE_NUMBER_FIELDS,
