@@ -459,7 +459,9 @@ def machine_info(args: argparse.Namespace) -> dict[str, Any]:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    wrk_version = subprocess.run([args.wrk, "-v"], capture_output=True, text=True).stdout
+    wrk_version = (
+        subprocess.run([args.wrk, "-v"], capture_output=True, text=True).stdout if args.wrk else ""
+    )
     versions = {}
     for dist in ("stadiumflow", "starlette", "uvicorn", "uvloop", "httptools", "msgspec"):
         with contextlib.suppress(metadata.PackageNotFoundError):
@@ -716,7 +718,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    args.wrk = ensure_wrk()
+    # The sustained test alone (--skip-bare --skip-wrk) is an httpx client: no wrk needed.
+    args.wrk = None if args.skip_bare and args.skip_wrk else ensure_wrk()
     if args.client_cpu is not None:
         os.sched_setaffinity(0, {args.client_cpu})
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
