@@ -17,26 +17,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from azure.data.tables import TableServiceClient, UpdateMode
+
+from stadiumflow.adapters.azure.storage import build_azure_storage
+from stadiumflow.config import Settings
+from stadiumflow.domain.features import compute_features
+from stadiumflow.domain.queueing import QueueingWaitModel
+from stadiumflow.domain.readings import Reading
+from stadiumflow.domain.window import WindowPoint
+from stadiumflow.ports import WaitModel
+from stadiumflow.services.consume import ConsumerStats, consume_once
+from stadiumflow.testing.azurite import azure_settings, start_azurite, unique_name
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # tests.azure.azurite: the same Azurite launcher as the tests
-
-from azure.data.tables import TableServiceClient, UpdateMode  # noqa: E402
-from tests.azure.azurite import start_azurite, unique_name  # noqa: E402
-from tests.azure.backends import azure_settings  # noqa: E402
-
-from stadiumflow.adapters.azure.storage import build_azure_storage  # noqa: E402
-from stadiumflow.config import Settings  # noqa: E402
-from stadiumflow.domain.features import compute_features  # noqa: E402
-from stadiumflow.domain.queueing import QueueingWaitModel  # noqa: E402
-from stadiumflow.domain.readings import Reading  # noqa: E402
-from stadiumflow.domain.window import WindowPoint  # noqa: E402
-from stadiumflow.ports import WaitModel  # noqa: E402
-from stadiumflow.services.consume import ConsumerStats, consume_once  # noqa: E402
 
 STADIUMS = ("AGADIR", "RABAT", "CASABLANCA")
 REQUEST_SIZE = 500  # readings per ingest request, as a gateway would batch them

@@ -29,7 +29,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,8 @@ from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from stadiumflow.testing.processes import free_port, launch, stop_process, wait_healthy
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -79,33 +80,12 @@ class Processes:
         log_path: Path | None = None,
         env: dict[str, str] | None = None,
     ) -> subprocess.Popen[bytes]:
-        out = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
-        try:
-            proc = subprocess.Popen(
-                cmd,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                env=env,
-                cwd=REPO,
-            )
-        finally:
-            if log_path:
-                out.close()  # type: ignore[union-attr]
+        proc = launch(cmd, log_path, env, new_session=True, cwd=REPO)
         self._children.append((name, proc))
         return proc
 
     def stop(self, proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_process(proc, timeout)  # its whole process group: it leads one
         self._children = [(n, p) for n, p in self._children if p is not proc]
 
     def stop_all(self) -> None:
@@ -115,12 +95,6 @@ class Processes:
 
 def _raise_exit(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def pinned(cpu: int | None, cmd: list[str]) -> list[str]:
@@ -134,18 +108,6 @@ def get_json(url: str, timeout: float = 5.0) -> tuple[int, Any]:
     except urllib.error.HTTPError as exc:
         body = exc.read()
         return exc.code, json.loads(body) if body else None
-
-
-def wait_healthy(url: str, proc: subprocess.Popen[bytes] | None) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} on start (log below)")
-        with contextlib.suppress(OSError, ValueError):
-            if get_json(url + "/healthz", timeout=1.0)[0] == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} not healthy after {STARTUP_TIMEOUT_S} s")
 
 
 # ---- wrk -------------------------------------------------------------------------------
@@ -497,7 +459,9 @@ def machine_info(args: argparse.Namespace) -> dict[str, Any]:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    wrk_version = subprocess.run([args.wrk, "-v"], capture_output=True, text=True).stdout
+    wrk_version = (
+        subprocess.run([args.wrk, "-v"], capture_output=True, text=True).stdout if args.wrk else ""
+    )
     versions = {}
     for dist in ("stadiumflow", "starlette", "uvicorn", "uvloop", "httptools", "msgspec"):
         with contextlib.suppress(metadata.PackageNotFoundError):
@@ -669,7 +633,7 @@ def server(
     log_path = workdir / f"{name}.log"
     proc = procs.start(name, pinned(cpu, cmd), log_path)
     try:
-        wait_healthy(url, proc)
+        wait_healthy(url, proc, STARTUP_TIMEOUT_S)
         yield url
     finally:
         procs.stop(proc)
@@ -754,7 +718,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    args.wrk = ensure_wrk()
+    # The sustained test alone (--skip-bare --skip-wrk) is an httpx client: no wrk needed.
+    args.wrk = None if args.skip_bare and args.skip_wrk else ensure_wrk()
     if args.client_cpu is not None:
         os.sched_setaffinity(0, {args.client_cpu})
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
@@ -801,7 +766,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.url:
             url = args.url.rstrip("/")
-            wait_healthy(url, None)
+            wait_healthy(url, timeout=STARTUP_TIMEOUT_S)
             url_note = " (stadiumflow: given --url, not pinned by this script)"
         else:
             url_note = ""

@@ -16,10 +16,8 @@ first third of the run with the last.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,6 +28,7 @@ from pathlib import Path
 import httpx
 
 from stadiumflow.entrypoints.tools.replay import minute_batches, reading_json
+from stadiumflow.testing.processes import start_process, start_server, stop_process
 
 STADIUMS = ("agadir", "casablanca", "rabat")
 SAMPLE_SECONDS = 5.0
@@ -130,27 +129,12 @@ class Replay:
         return lags
 
 
-def start_services(data_dir: Path) -> tuple[str, list[subprocess.Popen[bytes]]]:
-    port = 18000 + os.getpid() % 1000
-    env = {**os.environ, "STADIUMFLOW_INGEST_RATE": "0"}
-    log = (data_dir / "soak.log").open("ab")
-    common = ["--data-dir", str(data_dir / "data")]
-    base = [sys.executable, "-m", "stadiumflow"]
-    server = subprocess.Popen(
-        [*base, "serve", "--no-worker", "--port", str(port), *common],
-        stdout=log,
-        stderr=log,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    worker = subprocess.Popen([*base, "worker", *common], stdout=log, stderr=log, env=env)
-    return url, [server, worker]
+def start_services(workdir: Path) -> tuple[str, list[subprocess.Popen[bytes]]]:
+    """``serve --no-worker`` and ``worker`` on one data directory, both logging to soak.log."""
+    env = {"STADIUMFLOW_INGEST_RATE": "0"}
+    server = start_server(workdir / "data", "--no-worker", env=env, log_name="soak")
+    worker, _ = start_process(["worker"], server.data_dir, "soak", env)
+    return server.url, [server.process, worker]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -236,8 +220,7 @@ def main() -> int:
         for t in threads:
             t.join(15)
         for process in processes:
-            process.terminate()
-            process.wait(15)
+            stop_process(process)
         workdir.cleanup()
     text, figures = verdict(samples)
     for name, (first, last) in figures.items():

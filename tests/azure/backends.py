@@ -1,7 +1,8 @@
 """Azure adapters on the shared Azurite, for the contract suites and the azure tests.
 
 Each call gets fresh queue/table/container names, so tests never share state and
-queues stay shallow (Azurite slows sharply as a queue deepens).
+queues stay shallow (Azurite slows sharply as a queue deepens). The launcher and the
+names are ``stadiumflow.testing.azurite``; what is pytest's (the skip) is here.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ from stadiumflow.adapters.azure.blob import AzureBlobModelStore
 from stadiumflow.adapters.azure.queue import AzureQueue
 from stadiumflow.adapters.azure.storage import build_azure_storage
 from stadiumflow.adapters.azure.table import AzureTableGateStore
-from stadiumflow.config import Settings
-from tests.azure.azurite import Azurite, AzuriteMissing, shared_azurite, unique_name
+from stadiumflow.testing.azurite import (
+    Azurite,
+    AzuriteMissing,
+    azure_settings,
+    shared_azurite,
+    unique_name,
+)
 
 
 def running_azurite() -> Azurite:
@@ -24,21 +30,6 @@ def running_azurite() -> Azurite:
         return shared_azurite()
     except AzuriteMissing as exc:
         pytest.skip(str(exc))
-
-
-def azure_settings(azurite: Azurite | str) -> Settings:
-    """Settings with the original's names made unique for one test (or one bench run)."""
-    tag = unique_name("")
-    connection = azurite if isinstance(azurite, str) else azurite.connection_string
-    return Settings(
-        backend="azure",
-        AzureWebJobsStorage=connection,
-        TABLE_NAME_GATES=f"gatestatus{tag}",
-        TABLE_NAME_HISTORY=f"gatehistory{tag}",
-        QUEUE_NAME_INFLOW=f"gates-inflow-{tag}",
-        QUEUE_NAME_CONTROL=f"gates-control-{tag}",
-        BLOB_CONTAINER_MODELS=f"ml-models-{tag}",
-    )
 
 
 def azure_queue() -> AzureQueue:

@@ -10,8 +10,8 @@ from stadiumflow.adapters.azure.storage import build_azure_storage
 from stadiumflow.bootstrap import Services, bootstrap
 from stadiumflow.config import Settings
 from stadiumflow.entrypoints.azure.context import use_services
-from tests.azure.azurite import Azurite
-from tests.azure.backends import azure_settings, running_azurite
+from stadiumflow.testing.azurite import Azurite, azure_settings
+from tests.azure.backends import running_azurite
 
 pytestmark = pytest.mark.azure
 

@@ -11,7 +11,6 @@ and a reading that turns a gate red must recolour its tile with no navigation.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +23,7 @@ from stadiumflow.adapters.sqlite.store import SqliteGateStore
 from stadiumflow.domain.classify import GateState
 from stadiumflow.domain.recommendation import Recommendation
 from stadiumflow.domain.status import GateStatus
-from tests.e2e.conftest import ServerProcess, free_port, start_process, wait_healthy, wait_until
+from stadiumflow.testing.processes import ServerProcess, start_server, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -87,11 +86,8 @@ def fed_server(tmp_path: Path) -> Iterator[tuple[ServerProcess, datetime]]:
     now = datetime.now(UTC).replace(microsecond=0)
     start = now - timedelta(minutes=MINUTES + 1)
     _seed_advice(data, start - timedelta(minutes=1))
-    port = free_port()
-    process, log_path = start_process(["serve", "--port", str(port)], data, "server")
-    server = ServerProcess(process, f"http://127.0.0.1:{port}", data, log_path)
+    server = start_server(data)
     try:
-        wait_healthy(server.url, process)
         with httpx.Client(base_url=server.url, timeout=10) as client:
             for i in range(MINUTES):
                 ts = start + timedelta(minutes=i)
@@ -107,12 +103,7 @@ def fed_server(tmp_path: Path) -> Iterator[tuple[ServerProcess, datetime]]:
             wait_until(caught_up)
         yield server, now
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        server.stop()
 
 
 def test_tiles_show_states_and_a_live_update_arrives_without_reload(fed_server, browser, artifacts):
@@ -236,21 +227,17 @@ def test_a_gate_whose_bound_or_forecast_is_red_shows_it_may_turn_red(tmp_path, b
             {},
         )
     store.close()
-    port = free_port()
-    process, _ = start_process(["serve", "--port", str(port), "--worker", "none"], data, "server")
+    server = start_server(data, "--worker", "none")
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, process)
         page = browser.new_page(viewport={"width": 1600, "height": 1000}, bypass_csp=True)
-        page.goto(f"{url}/?stadium={STADIUM}")
+        page.goto(f"{server.url}/?stadium={STADIUM}")
         page.wait_for_function("document.querySelectorAll('.tile[data-gate]').length === 4")
         risky = {g: page.locator(f".tile[data-gate='{g}'] .risk").count() for g in shapes}
         assert risky == {"G1": 1, "G2": 1, "G3": 0, "G4": 0}
         assert "may turn red" in page.locator(".tile[data-gate='G1'] .risk").inner_text()
         page.close()
     finally:
-        process.terminate()
-        process.wait(15)
+        server.stop()
 
 
 def test_old_data_is_stale_until_it_runs_faster_than_real_time_as_a_replay(tmp_path, browser):
@@ -258,12 +245,10 @@ def test_old_data_is_stale_until_it_runs_faster_than_real_time_as_a_replay(tmp_p
     minute of event time per half second (the demo at 60x) read as a replay, not stale."""
     data = tmp_path / "data"
     data.mkdir()
-    port = free_port()
-    process, _ = start_process(["serve", "--port", str(port)], data, "server")
+    server = start_server(data)
     start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=3)
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, process)
+        url = server.url
         with httpx.Client(base_url=url, timeout=10) as client:
 
             def post(minute: int) -> None:
@@ -287,5 +272,4 @@ def test_old_data_is_stale_until_it_runs_faster_than_real_time_as_a_replay(tmp_p
             assert "stale" not in (page.get_attribute("#kpi-fresh-box", "class") or "")
             page.close()
     finally:
-        process.terminate()
-        process.wait(15)
+        server.stop()

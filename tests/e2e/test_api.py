@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.e2e.conftest import ServerProcess, wait_until
+from stadiumflow.testing.processes import ServerProcess, wait_until
 from tests.e2e.helpers import wire
 
 

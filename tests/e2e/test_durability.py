@@ -6,7 +6,7 @@ import threading
 
 import httpx
 
-from tests.e2e.conftest import ServerProcess, free_port, start_process, wait_healthy, wait_until
+from stadiumflow.testing.processes import ServerProcess, start_process, wait_until
 from tests.e2e.helpers import wire
 
 
@@ -111,6 +111,3 @@ def test_restart_continues_the_rolling_window(start_server, tmp_path):
     assert gate["model"] == "fallback:queueing-1"
     model = httpx.get(f"{restarted.url}/readyz").json()["waitModel"]
     assert model["fallback"] is True and "FileNotFoundError" in model["fallbackReason"]
-
-
-__all__ = ["free_port", "wait_healthy"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import random
 import shutil
 import sqlite3
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -22,8 +21,9 @@ import httpx
 import pytest
 
 from stadiumflow.bootstrap import shipped_model_dir
-from tests.azure.azurite import Azurite, AzuriteMissing, azurite_binary, start_azurite, unique_name
-from tests.e2e.conftest import StartServer, start_process, wait_until
+from stadiumflow.testing.azurite import AzuriteMissing, azure_env, start_azurite
+from stadiumflow.testing.processes import start_process, wait_until
+from tests.e2e.conftest import StartServer
 from tests.e2e.helpers import wire
 
 GATES = [f"F{g}" for g in range(1, 9)]
@@ -189,43 +189,13 @@ def test_a_corrupt_model_file_at_start_falls_back_and_says_so(
     assert "unusable, falling back" in server.log()
 
 
-def _restart_azurite(azurite: Azurite, down_seconds: float) -> None:
-    """Stop Azurite, keep its files, start it again on the same ports after a pause."""
-    azurite.process.terminate()
-    azurite.process.wait(10)
-    time.sleep(down_seconds)
-    ports = azurite.ports
-    azurite.process = subprocess.Popen(
-        [
-            str(azurite_binary()),
-            *("--silent", "--location", str(azurite.location)),
-            *("--skipApiVersionCheck", "--loose"),
-            *("--blobHost", "127.0.0.1", "--blobPort", str(ports["blob"])),
-            *("--queueHost", "127.0.0.1", "--queuePort", str(ports["queue"])),
-            *("--tableHost", "127.0.0.1", "--tablePort", str(ports["table"])),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 @pytest.mark.azure
 def test_azurite_restarted_mid_run_loses_nothing_acknowledged(start_server: StartServer):
     try:
         azurite = start_azurite()
     except AzuriteMissing as exc:
         pytest.skip(str(exc))
-    tag = unique_name("")
-    env = {
-        **FAST_LEASE,
-        "STADIUMFLOW_BACKEND": "azure",
-        "AzureWebJobsStorage": azurite.connection_string,
-        "TABLE_NAME_GATES": f"gates{tag}",
-        "TABLE_NAME_HISTORY": f"history{tag}",
-        "QUEUE_NAME_INFLOW": f"inflow-{tag}",
-        "QUEUE_NAME_CONTROL": f"control-{tag}",
-        "BLOB_CONTAINER_MODELS": f"models-{tag}",
-    }
+    env = {**FAST_LEASE, **azure_env(azurite)}
     acknowledged: list[int] = []
     answers: list[int] = []
     stop = threading.Event()
@@ -252,7 +222,7 @@ def test_azurite_restarted_mid_run_loses_nothing_acknowledged(start_server: Star
         thread = threading.Thread(target=device, args=(server.url,))
         thread.start()
         time.sleep(2)
-        _restart_azurite(azurite, down_seconds=2)
+        azurite.restart(down_seconds=2)
         time.sleep(4)
         stop.set()
         thread.join(15)

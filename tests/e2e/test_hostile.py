@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from tests.e2e.conftest import ServerProcess, wait_until
+from stadiumflow.testing.processes import ServerProcess, wait_until
 from tests.e2e.helpers import wire
 
 GOOD = wire("G1", 0)

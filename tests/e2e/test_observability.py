@@ -11,7 +11,7 @@ import httpx
 import msgspec
 import pytest
 
-from tests.e2e.conftest import wait_until
+from stadiumflow.testing.processes import wait_until
 from tests.e2e.helpers import wire
 
 pytestmark = pytest.mark.e2e

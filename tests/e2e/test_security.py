@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from tests.e2e.conftest import ServerProcess
+from stadiumflow.testing.processes import ServerProcess
 from tests.e2e.helpers import wire
 
 KEY = "turnstile-key-3f9a1c0d5e7b"

@@ -18,6 +18,7 @@ import pytest
 
 from stadiumflow.domain.features import FEATURE_NAMES
 from stadiumflow.entrypoints.tools.replay import wait_until_healthy
+from stadiumflow.testing.processes import free_port, stadiumflow_command, start_server
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,19 +26,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "stadiumflow", *args],
+        stadiumflow_command(*args),
         capture_output=True,
         text=True,
         timeout=timeout,
         cwd=ROOT,
         check=False,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def status(base: str, stadium: str) -> dict[str, object]:
@@ -87,29 +82,11 @@ def test_generate_data_via_the_script(tmp_path: Path) -> None:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "stadiumflow",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(tmp_path / "data"),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    started = start_server(tmp_path / "data", timeout=60)
     try:
-        assert wait_until_healthy(base, 60), "server did not start"
-        yield base
+        yield started.url
     finally:
-        process.terminate()
-        process.wait(20)
+        started.stop(timeout=20)
 
 
 def test_replay_into_the_real_service(server: str) -> None:
@@ -151,18 +128,9 @@ def test_sigterm_to_the_demo_stops_its_server(tmp_path: Path) -> None:
     """A service manager stops with SIGTERM: the server must not outlive the demo."""
     port = free_port()
     demo = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "stadiumflow",
-            "demo",
-            "--port",
-            str(port),
-            "--speed",
-            "60",
-            "--data-dir",
-            str(tmp_path / "demo"),
-        ],
+        stadiumflow_command(
+            "demo", "--port", str(port), "--speed", "60", "--data-dir", str(tmp_path / "demo")
+        ),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from stadiumflow.entrypoints.http.openapi import openapi_document
-from tests.e2e.conftest import free_port, start_process, wait_healthy
+from stadiumflow.testing.processes import start_server
 
 pytestmark = pytest.mark.e2e
 
@@ -43,17 +43,14 @@ CHECKS = [
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
     root = Path(tempfile.mkdtemp(prefix="sf-fuzz-"))
-    port = free_port()
     # One client hammers the server: the per-address ingest limit would answer 429.
-    env = {"STADIUMFLOW_INGEST_RATE": "0"}
-    process, _ = start_process(["serve", "--port", str(port)], root / "data", "server", env)
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url, process)
-        yield url
+        server = start_server(root / "data", env={"STADIUMFLOW_INGEST_RATE": "0"})
+        try:
+            yield server.url
+        finally:
+            server.kill9()
     finally:
-        process.kill()
-        process.wait(10)
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[2] / "src" / "stadiumflow"
+REPO = Path(__file__).resolve().parents[2]
+SRC = REPO / "src" / "stadiumflow"
 
 
 def imports_of(path: Path) -> set[str]:
@@ -41,3 +42,18 @@ def test_services_and_ports_depend_on_the_domain_only(path):
         top = name.split(".")[0]
         inner = name.startswith(("stadiumflow.domain", "stadiumflow.services", "stadiumflow.ports"))
         assert top in sys.stdlib_module_names or inner, f"{path.name} imports {name}"
+
+
+@pytest.mark.parametrize("path", modules("testing"), ids=lambda p: p.name)
+def test_the_shipped_test_helpers_import_the_standard_library_and_stadiumflow_only(path):
+    """stadiumflow.testing ships with the product: no pytest, httpx or other dev tool."""
+    for name in imports_of(path):
+        top = name.split(".")[0]
+        assert top in sys.stdlib_module_names or top == "stadiumflow", f"{path.name} imports {name}"
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "bench").glob("*.py")), ids=lambda p: p.name)
+def test_benchmarks_import_nothing_from_tests(path):
+    """What tests and benchmarks share lives in stadiumflow.testing; tests/ is no library."""
+    for name in imports_of(path):
+        assert name.split(".")[0] != "tests", f"bench/{path.name} imports {name}"

@@ -27,8 +27,8 @@ from stadiumflow.domain.multivariate import LocalRobustScorer, shingle
 from stadiumflow.domain.queueing import QueueingWaitModel
 from stadiumflow.domain.window import WindowPoint
 from stadiumflow.services.process import process_batch
+from stadiumflow.testing.sagemaker_stub import SageMakerStub
 from tests.conftest import reading
-from tests.support.sagemaker_stub import SageMakerStub
 
 FAST_RETRY = RetryPolicy(backoff_base=0.01, backoff_cap=0.02, budget=2.0, attempt_worst_case=0.5)
 
