@@ -57,3 +57,23 @@ def test_benchmarks_import_nothing_from_tests(path):
     """What tests and benchmarks share lives in stadiumflow.testing; tests/ is no library."""
     for name in imports_of(path):
         assert name.split(".")[0] != "tests", f"bench/{path.name} imports {name}"
+
+
+MAX_SERVICE_FUNCTION_LINES = 40
+MAX_PROCESS_MODULE_LINES = 120
+
+
+@pytest.mark.parametrize("path", modules("services"), ids=lambda p: p.name)
+def test_service_functions_only_load_call_and_save(path):
+    """A use case is a dozen lines that load, call the domain and save: one past 40 lines
+    holds a rule that belongs in the domain, where it can be tested on its own."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            assert length <= MAX_SERVICE_FUNCTION_LINES, f"{path.name}:{node.name} {length} lines"
+
+
+def test_batch_processing_stays_a_thin_use_case():
+    lines = (SRC / "services" / "process.py").read_text().count("\n")
+    assert lines < MAX_PROCESS_MODULE_LINES
