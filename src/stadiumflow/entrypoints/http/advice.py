@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from stadiumflow.bootstrap import Services
 from stadiumflow.domain.advice import lane_advice
-from stadiumflow.domain.errors import InvalidReading
+from stadiumflow.domain.errors import MissingParameter
 from stadiumflow.entrypoints.wire import format_ts
 from stadiumflow.services.query import stadium_status
 
@@ -41,7 +41,7 @@ def routes(services: Services) -> list[BaseRoute]:
     async def advice_endpoint(request: Request) -> Response:
         stadium_id = request.query_params.get("stadiumId")
         if not stadium_id:
-            raise InvalidReading("query parameter stadiumId is required", field="stadiumId")
+            raise MissingParameter("stadiumId")
         document = await run_in_threadpool(advice_document, services, stadium_id)
         body = _encoder.encode(document)
         return Response(body, media_type="application/json")
