@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from stadiumflow.adapters.memory import MemoryGateStore, MemoryQueue
+from stadiumflow.adapters.memory import MemoryGateStore, MemoryQueue, MemoryWaitModel
+from stadiumflow.domain.features import wait_base
 from stadiumflow.domain.queueing import QueueingWaitModel
 from stadiumflow.domain.wait import WaitEstimate
 from stadiumflow.ports import MAX_DEQUEUE_COUNT
@@ -12,20 +13,15 @@ from stadiumflow.services.consume import ConsumerStats, consume_once
 from tests.conftest import reading
 
 
-class ModelFailingOnGate:
+def model_failing_on_gate(poison_queue: int) -> MemoryWaitModel:
     """A wait model that breaks whenever a given queue length shows up."""
 
-    name = version = "picky"
-    is_fallback = False
-
-    def __init__(self, poison_queue: int) -> None:
-        self._poison = poison_queue
-        self._inner = QueueingWaitModel()
-
-    def predict(self, rows: Sequence[Sequence[float]]) -> list[WaitEstimate]:
-        if any(row[0] == self._poison for row in rows):
+    def estimate(row: Sequence[float]) -> WaitEstimate:
+        if row[0] == poison_queue:
             raise ValueError("cannot score this gate")
-        return self._inner.predict(rows)
+        return WaitEstimate(wait_base(row))
+
+    return MemoryWaitModel(estimate, name="picky", version="picky")
 
 
 class Clock:
@@ -39,7 +35,7 @@ class Clock:
 def test_a_bad_message_is_isolated_and_poisoned_while_others_flow():
     clock = Clock()
     queue, store, stats = MemoryQueue(clock=clock), MemoryGateStore(), ConsumerStats()
-    model = ModelFailingOnGate(poison_queue=666)
+    model = model_failing_on_gate(poison_queue=666)
     queue.enqueue([reading("G1", 0)])
     queue.enqueue([reading("G2", 0, queue=666)])
     queue.enqueue([reading("G3", 0)])
