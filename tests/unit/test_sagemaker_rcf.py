@@ -28,23 +28,12 @@ from stadiumflow.domain.multivariate import LocalRobustScorer, shingle
 from stadiumflow.domain.queueing import QueueingWaitModel
 from stadiumflow.domain.window import WindowPoint
 from stadiumflow.services.process import process_batch
-from tests.conftest import reading
+from tests.conftest import gate_window, normal_windows, reading
 from tests.support.sagemaker_stub import SageMakerStub
 
+pytestmark = pytest.mark.usefixtures("dummy_aws")
+
 FAST_RETRY = RetryPolicy(backoff_base=0.01, backoff_cap=0.02, budget=2.0, attempt_worst_case=0.5)
-
-
-@pytest.fixture(autouse=True)
-def dummy_aws(monkeypatch, tmp_path):
-    for name in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
 @pytest.fixture
@@ -68,23 +57,6 @@ def endpoint(scorer: SageMakerRcfScorer) -> EndpointHealth:
     health = scorer.health()
     assert health.name == scorer.name and health.endpoint is not None
     return health.endpoint
-
-
-def gate_window(rng: random.Random, surge: bool = False, minutes: int = 20) -> list[WindowPoint]:
-    """A busy gate with noise: ~40 fans/min through, ~80 waiting; a surge at the end."""
-    points = []
-    for m in range(minutes):
-        queue = 80 + rng.randint(-8, 8)
-        if surge and m >= minutes - 2:
-            queue = 400 + 200 * (m - minutes + 2)
-        count = 40 + rng.randint(-4, 4)
-        points.append(WindowPoint(60.0 * m, count, 3.0 + rng.uniform(-0.2, 0.2), queue))
-    return points
-
-
-def normal_windows(n: int, seed: int = 1) -> list[list[WindowPoint]]:
-    rng = random.Random(seed)
-    return [gate_window(rng) for _ in range(n)]
 
 
 def test_scores_come_from_the_endpoint_in_rcfs_json_format(stub):
