@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from stadiumflow.adapters.memory import MemoryGateStore, MemoryQueue, MemoryWaitModel
+from stadiumflow.adapters.memory import MemoryClock, MemoryGateStore, MemoryQueue, MemoryWaitModel
 from stadiumflow.domain.features import wait_base
 from stadiumflow.domain.queueing import QueueingWaitModel
 from stadiumflow.domain.wait import WaitEstimate
 from stadiumflow.ports import MAX_DEQUEUE_COUNT
-from stadiumflow.services.consume import ConsumerStats, consume_once
+from stadiumflow.services.consume import LAG_BUCKETS, ConsumerStats, consume_once
 from tests.conftest import reading
 
 
@@ -61,3 +61,18 @@ def test_a_processed_batch_is_acked():
     assert handled == 1
     assert queue.stats().messages == 0
     assert stats.readings_applied == 3
+
+
+def test_the_lag_is_timed_on_the_clock_it_is_given():
+    clock = MemoryClock()
+    queue = MemoryQueue(clock=lambda: clock.now().timestamp())
+    store, stats = MemoryGateStore(), ConsumerStats()
+    queue.enqueue([reading("G1", 0)])
+    clock.advance(2.5)
+    consume_once(
+        queue, store, MemoryWaitModel(), stats, max_readings=100, lease_seconds=10, clock=clock
+    )
+    snapshot = stats.snapshot()
+    assert snapshot.last_lag_seconds == 2.5
+    assert snapshot.last_batch_at == clock.now().timestamp()
+    assert snapshot.lag_histogram.counts[LAG_BUCKETS.index(2.5)] == 1
