@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from stadiumflow.config import Settings
 from stadiumflow.domain.advice import LayoutLookup, no_layout
 from stadiumflow.domain.errors import ModelUnavailable
+from stadiumflow.domain.health import ScorerInService, WaitModelHealth
 from stadiumflow.domain.multivariate import LocalRobustScorer
 from stadiumflow.domain.queueing import QueueingWaitModel
-from stadiumflow.ports import AnomalyScorer, GateStore, InflowQueue, ModelStore, WaitModel
+from stadiumflow.ports import (
+    AnomalyScorer,
+    Clock,
+    GateStore,
+    InflowQueue,
+    ModelStore,
+    SystemClock,
+    WaitModel,
+)
 from stadiumflow.services.consume import ConsumerStats
 
 log = logging.getLogger(__name__)
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 @dataclass
@@ -33,35 +35,23 @@ class Services:
     queue: InflowQueue
     store: GateStore
     model: WaitModel
-    clock: SystemClock
+    clock: Clock
     consumer_stats: ConsumerStats = field(default_factory=ConsumerStats)
     scorer: AnomalyScorer = field(default_factory=LocalRobustScorer)
     layouts: LayoutLookup = field(default=no_layout)
 
-    def model_health(self) -> dict[str, Any]:
+    def model_health(self) -> WaitModelHealth:
         """The wait model in service, as /readyz and the worker heartbeat show it."""
-        return {
-            "name": self.model.name,
-            "version": self.model.version,
-            "fallback": self.model.is_fallback,
-            "fallbackReason": getattr(self.model, "reason", None),
-        }
+        m = self.model
+        return WaitModelHealth(m.name, m.version, m.is_fallback, m.fallback_reason)
 
-    def scorer_health(self) -> dict[str, Any]:
+    def scorer_health(self) -> ScorerInService:
         """The anomaly scorer in service (and its endpoint's breaker, if it has one)."""
-        health = getattr(self.scorer, "health", None)
-        return {
-            "name": self.scorer.name,
-            "fallback": self.scorer.is_fallback,
-            "configuredEndpoint": self.settings.sagemaker_endpoint_name,
-            **(health() if health is not None else {}),
-        }
+        return ScorerInService(self.scorer.health(), self.settings.sagemaker_endpoint_name)
 
     def close(self) -> None:
-        for resource in (self.queue, self.store):
-            close = getattr(resource, "close", None)
-            if close is not None:
-                close()
+        self.queue.close()
+        self.store.close()
 
 
 def _build_storage(settings: Settings) -> tuple[InflowQueue, GateStore]:
@@ -173,6 +163,7 @@ def bootstrap(
     store: GateStore | None = None,
     model: WaitModel | None = None,
     scorer: AnomalyScorer | None = None,
+    clock: Clock | None = None,
 ) -> Services:
     """Build the services from settings; any adapter may be passed in instead (tests)."""
     if queue is None or store is None:
@@ -191,7 +182,7 @@ def bootstrap(
         queue,
         store,
         model,
-        SystemClock(),
+        clock or SystemClock(),
         scorer=scorer or build_scorer(settings),
         layouts=LayoutCatalog.from_dir(settings.layout_dir),
     )

@@ -2,13 +2,16 @@
 
     InflowQueue   durable at-least-once queue of readings  (memory | SQLite | Azure Queue)
     GateStore     gate statuses, rolling windows, history  (memory | SQLite | Azure Table)
-    WaitModel     features -> wait estimates, in batches    (queueing formula | ONNX)
-    ModelStore    versions of the wait model's files        (folder | Azure Blob)
-    AnomalyScorer multivariate anomaly scores, in batches     (local robust | SageMaker RCF)
-    Clock         the wall clock, injectable for tests
+    WaitModel     features -> wait estimates, in batches    (memory | queueing formula | ONNX
+                                                             | following a ModelStore)
+    ModelStore    versions of the wait model's files        (memory | folder | Azure Blob)
+    AnomalyScorer multivariate anomaly scores, in batches   (memory | local robust
+                                                             | SageMaker RCF)
+    Clock         the wall clock, injectable for tests      (memory | system)
 
 Every port has an in-memory fake (``adapters.memory``) and one shared contract suite
-(``tests/contract``) that all its adapters pass.
+(``tests/contract``) that all its adapters pass. A protocol lists everything the
+services and entry points use of its adapters: nothing is probed with ``getattr``.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from stadiumflow.domain.events import ControlEvent, StoredEvent
+from stadiumflow.domain.health import ScorerHealth
 from stadiumflow.domain.readings import GateKey, Reading
 from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary
 from stadiumflow.domain.wait import WaitEstimate
@@ -84,6 +88,9 @@ class InflowQueue(Protocol):
 
     def poisoned(self, limit: int = 100) -> list[PoisonedMessage]: ...
 
+    def close(self) -> None:
+        """Release connections and clients; the queue is not used afterwards."""
+
 
 class GateStoreSession(Protocol):
     """One unit of work on the gate store: load windows, then save everything at once."""
@@ -133,6 +140,9 @@ class GateStore(Protocol):
     ) -> list[ProcessedReading]:
         """Processed readings of one gate in ts order, ``since <= ts <= until``, ts > after."""
 
+    def close(self) -> None:
+        """Release connections and clients; the store is not used afterwards."""
+
 
 class WaitModel(Protocol):
     @property
@@ -142,10 +152,21 @@ class WaitModel(Protocol):
     def version(self) -> str: ...
 
     @property
-    def is_fallback(self) -> bool: ...
+    def is_fallback(self) -> bool:
+        """True when waits come from a stand-in (the queueing formula), not a trained model."""
+
+    @property
+    def fallback_reason(self) -> str | None:
+        """Why a stand-in serves in place of the trained model (None when none does, or
+        when the formula was chosen on purpose)."""
 
     def predict(self, rows: Sequence[Sequence[float]]) -> list[WaitEstimate]:
-        """One estimate per feature row, computed in one batch."""
+        """One estimate per feature row, in order, computed in one batch."""
+
+    def maybe_reload(self) -> bool:
+        """Swap to a newer version if one is due and loads (cheap: called between
+        batches). True if the model in service changed; a model that follows nothing
+        returns False."""
 
 
 class ModelStore(Protocol):
@@ -170,14 +191,29 @@ class AnomalyScorer(Protocol):
     the mean and deviation of its recent scores.
     """
 
-    name: str
-    is_fallback: bool
+    @property
+    def name(self) -> str: ...
 
-    def score(self, windows: Sequence[Sequence[WindowPoint]]) -> list[float]: ...
+    @property
+    def is_fallback(self) -> bool:
+        """True while the last batch was scored by a stand-in (the endpoint failing)."""
+
+    def score(self, windows: Sequence[Sequence[WindowPoint]]) -> list[float]:
+        """One finite score per window, in order; never raises for a remote failure."""
+
+    def health(self) -> ScorerHealth: ...
 
 
 class Clock(Protocol):
-    def now(self) -> datetime: ...
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+
+
+class SystemClock:
+    """Clock port: the machine's wall clock, the one every home runs on."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
 
 def iter_readings(messages: Iterable[QueueMessage]) -> Iterator[Reading]:

@@ -139,3 +139,14 @@ def test_unknown_stadium_is_404(services):
     response = get_status({"stadiumId": "NOWHERE"})
     assert response.status_code == 404
     assert body_json(response)["error"] == "not_found"
+
+
+@pytest.mark.parametrize("params", [{}, {"stadiumId": ""}])
+def test_a_missing_stadium_id_is_its_own_error(services, params):
+    response = get_status(params)
+    assert response.status_code == 400
+    assert body_json(response) == {
+        "error": "missing_parameter",
+        "message": "query parameter stadiumId is required",
+        "field": "stadiumId",
+    }

@@ -1,4 +1,5 @@
-"""One contract for every ModelStore adapter: a local folder and the ml-models container."""
+"""One contract for every ModelStore adapter: a local folder, the ml-models container, and
+the in-memory fake."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from stadiumflow.adapters.memory import MemoryModelStore
 from stadiumflow.adapters.model_folder import FolderModelStore
 from stadiumflow.domain.errors import ModelUnavailable
 from stadiumflow.ports import ModelStore
@@ -21,6 +23,7 @@ def _azure(tmp: Path) -> ModelStore:
 BACKENDS: dict[str, Callable[[Path], ModelStore]] = {
     "folder": lambda tmp: FolderModelStore(tmp / "models"),
     "azure": _azure,
+    "memory": lambda tmp: MemoryModelStore(),
 }
 MARKS = {"azure": pytest.mark.azure}
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 
-from stadiumflow.adapters.memory import MemoryGateStore
+from stadiumflow.adapters.memory import MemoryGateStore, MemoryWaitModel
 from stadiumflow.domain.calibration import interval_scale, realised, realised_wait, score
 from stadiumflow.domain.wait import WaitEstimate
 from stadiumflow.domain.window import WindowPoint
@@ -16,20 +14,13 @@ from tests.conftest import reading
 GATES = [f"G{i}" for i in range(1, 11)]
 
 
-class FixedModel:
+def fixed_model(wait: float, low: float, high: float) -> MemoryWaitModel:
     """Says the same wait and interval whatever the features: what calibration must fix."""
-
-    name = version = "fixed"
-    is_fallback = False
-
-    def __init__(self, wait: float, low: float, high: float) -> None:
-        self.estimate = WaitEstimate(wait, low, high, wait)
-
-    def predict(self, rows: Sequence[Sequence[float]]) -> list[WaitEstimate]:
-        return [self.estimate for _ in rows]
+    estimate = WaitEstimate(wait, low, high, wait)
+    return MemoryWaitModel(lambda row: estimate, name="fixed", version="fixed")
 
 
-def steady_day(model: FixedModel, minutes: int = 30, queue: int = 200, count: int = 20):
+def steady_day(model: MemoryWaitModel, minutes: int = 30, queue: int = 200, count: int = 20):
     """Ten gates with `queue` waiting and `count` fans through a minute: a wait of
     queue / count minutes, every minute, batch by batch as a stadium reports live."""
     store = MemoryGateStore()
@@ -63,7 +54,7 @@ def test_no_wait_is_read_across_a_gap_in_a_gates_readings():
 
 
 def test_a_wide_interval_narrows_where_fans_waited_as_predicted():
-    statuses = steady_day(FixedModel(10.0, 4.0, 20.0))
+    statuses = steady_day(fixed_model(10.0, 4.0, 20.0))
     for status in statuses.values():
         assert status.wait == 10.0
         assert status.wait_low is not None and status.wait_high is not None
@@ -72,7 +63,7 @@ def test_a_wide_interval_narrows_where_fans_waited_as_predicted():
 
 
 def test_a_narrow_interval_widens_where_fans_waited_longer():
-    statuses = steady_day(FixedModel(8.0, 7.5, 8.5))  # they wait 10 minutes
+    statuses = steady_day(fixed_model(8.0, 7.5, 8.5))  # they wait 10 minutes
     for status in statuses.values():  # 4 half-widths up: the most it stretches
         assert status.wait_high is not None and status.wait_high == pytest.approx(10.0)
 
@@ -80,7 +71,7 @@ def test_a_narrow_interval_widens_where_fans_waited_longer():
 def test_gates_posting_one_by_one_are_calibrated_too():
     """Batches of one gate each: each reads more of its own realised waits."""
     store = MemoryGateStore()
-    model = FixedModel(10.0, 4.0, 20.0)
+    model = fixed_model(10.0, 4.0, 20.0)
     for minute in range(30):
         for g in GATES:
             process_batch([reading(g, minute, count=20, queue=200)], store=store, model=model)
@@ -91,7 +82,7 @@ def test_gates_posting_one_by_one_are_calibrated_too():
 
 
 def test_a_quiet_stadium_keeps_the_model_interval():
-    statuses = steady_day(FixedModel(1.0, 0.5, 2.0), queue=10, count=20)  # half a minute
+    statuses = steady_day(fixed_model(1.0, 0.5, 2.0), queue=10, count=20)  # half a minute
     assert {(s.wait_low, s.wait_high) for s in statuses.values()} == {(0.5, 2.0)}
 
 

@@ -4,28 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from stadiumflow.adapters.memory import MemoryGateStore, MemoryQueue
+from stadiumflow.adapters.memory import MemoryClock, MemoryGateStore, MemoryQueue, MemoryWaitModel
+from stadiumflow.domain.features import wait_base
 from stadiumflow.domain.queueing import QueueingWaitModel
 from stadiumflow.domain.wait import WaitEstimate
 from stadiumflow.ports import MAX_DEQUEUE_COUNT
-from stadiumflow.services.consume import ConsumerStats, consume_once
+from stadiumflow.services.consume import LAG_BUCKETS, ConsumerStats, consume_once
 from tests.conftest import reading
 
 
-class ModelFailingOnGate:
+def model_failing_on_gate(poison_queue: int) -> MemoryWaitModel:
     """A wait model that breaks whenever a given queue length shows up."""
 
-    name = version = "picky"
-    is_fallback = False
-
-    def __init__(self, poison_queue: int) -> None:
-        self._poison = poison_queue
-        self._inner = QueueingWaitModel()
-
-    def predict(self, rows: Sequence[Sequence[float]]) -> list[WaitEstimate]:
-        if any(row[0] == self._poison for row in rows):
+    def estimate(row: Sequence[float]) -> WaitEstimate:
+        if row[0] == poison_queue:
             raise ValueError("cannot score this gate")
-        return self._inner.predict(rows)
+        return WaitEstimate(wait_base(row))
+
+    return MemoryWaitModel(estimate, name="picky", version="picky")
 
 
 class Clock:
@@ -39,7 +35,7 @@ class Clock:
 def test_a_bad_message_is_isolated_and_poisoned_while_others_flow():
     clock = Clock()
     queue, store, stats = MemoryQueue(clock=clock), MemoryGateStore(), ConsumerStats()
-    model = ModelFailingOnGate(poison_queue=666)
+    model = model_failing_on_gate(poison_queue=666)
     queue.enqueue([reading("G1", 0)])
     queue.enqueue([reading("G2", 0, queue=666)])
     queue.enqueue([reading("G3", 0)])
@@ -65,3 +61,18 @@ def test_a_processed_batch_is_acked():
     assert handled == 1
     assert queue.stats().messages == 0
     assert stats.readings_applied == 3
+
+
+def test_the_lag_is_timed_on_the_clock_it_is_given():
+    clock = MemoryClock()
+    queue = MemoryQueue(clock=lambda: clock.now().timestamp())
+    store, stats = MemoryGateStore(), ConsumerStats()
+    queue.enqueue([reading("G1", 0)])
+    clock.advance(2.5)
+    consume_once(
+        queue, store, MemoryWaitModel(), stats, max_readings=100, lease_seconds=10, clock=clock
+    )
+    snapshot = stats.snapshot()
+    assert snapshot.last_lag_seconds == 2.5
+    assert snapshot.last_batch_at == clock.now().timestamp()
+    assert snapshot.lag_histogram.counts[LAG_BUCKETS.index(2.5)] == 1

@@ -23,27 +23,17 @@ from stadiumflow.adapters.sagemaker.rcf import (
     build_runtime_client,
 )
 from stadiumflow.adapters.sagemaker.wire import RollingNormaliser
+from stadiumflow.domain.health import EndpointHealth
 from stadiumflow.domain.multivariate import LocalRobustScorer, shingle
 from stadiumflow.domain.queueing import QueueingWaitModel
 from stadiumflow.domain.window import WindowPoint
 from stadiumflow.services.process import process_batch
 from stadiumflow.testing.sagemaker_stub import SageMakerStub
-from tests.conftest import reading
+from tests.conftest import gate_window, normal_windows, reading
+
+pytestmark = pytest.mark.usefixtures("dummy_aws")
 
 FAST_RETRY = RetryPolicy(backoff_base=0.01, backoff_cap=0.02, budget=2.0, attempt_worst_case=0.5)
-
-
-@pytest.fixture(autouse=True)
-def dummy_aws(monkeypatch, tmp_path):
-    for name in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
 @pytest.fixture
@@ -62,21 +52,11 @@ def make_scorer(stub, **overrides) -> SageMakerRcfScorer:
     return SageMakerRcfScorer(stub.endpoint_name, client, **(options | overrides))
 
 
-def gate_window(rng: random.Random, surge: bool = False, minutes: int = 20) -> list[WindowPoint]:
-    """A busy gate with noise: ~40 fans/min through, ~80 waiting; a surge at the end."""
-    points = []
-    for m in range(minutes):
-        queue = 80 + rng.randint(-8, 8)
-        if surge and m >= minutes - 2:
-            queue = 400 + 200 * (m - minutes + 2)
-        count = 40 + rng.randint(-4, 4)
-        points.append(WindowPoint(60.0 * m, count, 3.0 + rng.uniform(-0.2, 0.2), queue))
-    return points
-
-
-def normal_windows(n: int, seed: int = 1) -> list[list[WindowPoint]]:
-    rng = random.Random(seed)
-    return [gate_window(rng) for _ in range(n)]
+def endpoint(scorer: SageMakerRcfScorer) -> EndpointHealth:
+    """The endpoint's figures in the scorer's health snapshot."""
+    health = scorer.health()
+    assert health.name == scorer.name and health.endpoint is not None
+    return health.endpoint
 
 
 def test_scores_come_from_the_endpoint_in_rcfs_json_format(stub):
@@ -89,23 +69,23 @@ def test_scores_come_from_the_endpoint_in_rcfs_json_format(stub):
     assert headers["content-type"] == "application/json"
     assert headers["accept"] == "application/json"
     assert "authorization" in headers  # boto3 signed it with the dummy credentials
-    health = scorer.health()
-    assert health["state"] == "closed" and health["calls"] == 1 and health["failures"] == 0
-    assert health["fallback"] is False and health["lastLatencyMs"] is not None
-    assert health["warmingUp"] is False and health["scoresSeen"] == 3
+    health = endpoint(scorer)
+    assert health.state == "closed" and health.calls == 1 and health.failures == 0
+    assert scorer.health().fallback is False and health.last_latency_ms is not None
+    assert health.warming_up is False and health.scores_seen == 3
 
 
 def test_warm_up_reports_zero_then_an_outlier_scores_above_three(stub):
     scorer = make_scorer(stub)
     assert scorer.score(normal_windows(30)) == [0.0] * 30
-    assert scorer.health()["warmingUp"] is True
+    assert endpoint(scorer).warming_up is True
     scorer.score(normal_windows(30, seed=2))
-    assert scorer.health()["warmingUp"] is False
+    assert endpoint(scorer).warming_up is False
     rng = random.Random(3)
     scores = scorer.score([*normal_windows(20, seed=4), gate_window(rng, surge=True)])
     assert scores[-1] > 3.0
     assert statistics.median(scores[:-1]) < 1.0
-    assert scorer.health()["rawThreshold"] is not None
+    assert endpoint(scorer).raw_threshold is not None
 
 
 def test_server_errors_are_retried_then_the_batch_is_scored_locally(stub):
@@ -115,13 +95,13 @@ def test_server_errors_are_retried_then_the_batch_is_scored_locally(stub):
     assert scorer.score(windows) == LocalRobustScorer().score(windows)
     assert stub.requests == 3  # the first try and two retries
     assert scorer.is_fallback
-    health = scorer.health()
-    assert (health["calls"], health["failures"], health["retries"]) == (3, 3, 2)
-    assert health["fallbacks"] == 1 and health["fallback"] is True
-    assert health["lastError"] == "InternalFailure (HTTP 500)"
+    health = endpoint(scorer)
+    assert (health.calls, health.failures, health.retries) == (3, 3, 2)
+    assert health.fallbacks == 1 and scorer.health().fallback is True
+    assert health.last_error == "InternalFailure (HTTP 500)"
     stub.mode = "normal"
     scorer.score(windows)
-    assert not scorer.is_fallback and scorer.health()["state"] == "closed"
+    assert not scorer.is_fallback and endpoint(scorer).state == "closed"
 
 
 def test_a_retry_that_succeeds_is_no_fallback(stub):
@@ -129,7 +109,7 @@ def test_a_retry_that_succeeds_is_no_fallback(stub):
     scorer = make_scorer(stub)
     scorer.score(normal_windows(5))
     assert stub.requests == 2 and not scorer.is_fallback
-    assert scorer.health()["fallbacks"] == 0
+    assert endpoint(scorer).fallbacks == 0
 
 
 def test_a_slow_endpoint_times_out_within_the_batch_budget(stub):
@@ -138,7 +118,7 @@ def test_a_slow_endpoint_times_out_within_the_batch_budget(stub):
     started = time.monotonic()
     scorer.score(normal_windows(5))
     assert time.monotonic() - started < FAST_RETRY.budget
-    assert scorer.is_fallback and scorer.health()["lastError"] == "ReadTimeoutError"
+    assert scorer.is_fallback and endpoint(scorer).last_error == "ReadTimeoutError"
     assert stub.requests == 3
 
 
@@ -155,7 +135,7 @@ def test_answers_that_a_retry_cannot_fix_fall_back_at_once(stub, mode, error):
     scorer = make_scorer(stub)
     assert scorer.score(normal_windows(5)) == LocalRobustScorer().score(normal_windows(5))
     assert stub.requests == 1
-    assert scorer.health()["lastError"] == error
+    assert endpoint(scorer).last_error == error
 
 
 def test_the_breaker_opens_after_consecutive_failures_and_stops_calling(stub):
@@ -163,12 +143,12 @@ def test_the_breaker_opens_after_consecutive_failures_and_stops_calling(stub):
     scorer = make_scorer(stub, breaker=CircuitBreaker(2, 60.0))
     for _ in range(2):
         scorer.score(normal_windows(3))
-    assert scorer.health()["state"] == "open" and stub.requests == 2
+    assert endpoint(scorer).state == "open" and stub.requests == 2
     for _ in range(5):
         scorer.score(normal_windows(3))
     assert stub.requests == 2  # no call while open
-    health = scorer.health()
-    assert health["fallbacks"] == 7 and health["secondsUntilProbe"] > 0
+    health = endpoint(scorer)
+    assert health.fallbacks == 7 and health.seconds_until_probe > 0
     assert scorer.is_fallback
 
 
@@ -199,7 +179,7 @@ def test_large_batches_are_split_into_requests_under_the_size_limit(stub):
     assert stub.requests > 1 and max(stub.sizes) <= 2_000
     sent = [i["features"] for body in stub.bodies for i in body["instances"]]
     assert sent == [shingle(w) for w in windows]  # every shingle once, in order
-    assert scorer.health()["scoresSeen"] == 25
+    assert endpoint(scorer).scores_seen == 25
 
 
 def test_the_worker_path_uses_the_endpoint(stub):
@@ -223,7 +203,7 @@ def test_missing_credentials_fall_back_without_a_request(stub, monkeypatch):
     scorer = make_scorer(stub)
     scorer.score(normal_windows(3))
     assert stub.requests == 0 and scorer.is_fallback
-    assert scorer.health()["lastError"] == "NoCredentialsError"
+    assert endpoint(scorer).last_error == "NoCredentialsError"
 
 
 @pytest.mark.parametrize("module", [rcf_wire, circuit_breaker], ids=lambda m: m.__name__)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from stadiumflow.domain.errors import InvalidReading
-from stadiumflow.entrypoints.wire import TooManyReadings, decode_ingest
+from stadiumflow.domain.errors import InvalidReading, TooManyReadings
+from stadiumflow.entrypoints.wire import decode_ingest
 
 GOOD = {
     "stadiumId": "AGADIR",

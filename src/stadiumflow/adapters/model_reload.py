@@ -21,7 +21,8 @@ CHECK_EVERY_SECONDS = 60.0
 
 
 class StoreFollowingWaitModel:
-    """WaitModel port: delegates to the current model; ``maybe_reload()`` between batches."""
+    """WaitModel port: delegates to the current model; ``maybe_reload()`` between batches
+    swaps it for the store's newest version."""
 
     def __init__(
         self,
@@ -55,8 +56,8 @@ class StoreFollowingWaitModel:
         return self.current.is_fallback
 
     @property
-    def reason(self) -> str | None:
-        return getattr(self.current, "reason", None)
+    def fallback_reason(self) -> str | None:
+        return self.current.fallback_reason
 
     def predict(self, rows: Sequence[Sequence[float]]) -> list[WaitEstimate]:
         return self.current.predict(rows)

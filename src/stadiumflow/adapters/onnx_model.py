@@ -38,6 +38,7 @@ class OnnxWaitModel:
 
     name = "lightgbm-onnx"
     is_fallback = False
+    fallback_reason: str | None = None
 
     def __init__(self, model_bytes: bytes, metadata: dict[str, Any]) -> None:
         features = metadata.get("features")
@@ -98,6 +99,9 @@ class OnnxWaitModel:
             "wait_high": np.maximum(high, point),
             "wait_in_15": np.maximum(ahead, 0.0),
         }
+
+    def maybe_reload(self) -> bool:
+        return False  # one version, loaded once: StoreFollowingWaitModel swaps versions
 
     def predict(self, rows: Sequence[Sequence[float]]) -> list[WaitEstimate]:
         if not rows:

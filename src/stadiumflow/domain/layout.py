@@ -9,18 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from stadiumflow.domain.errors import StadiumflowError
+from stadiumflow.domain.errors import InvalidLayout as InvalidLayout  # its old home
 
 DEGREES_FULL_CIRCLE = 360.0
-
-
-class InvalidLayout(StadiumflowError):
-    """A layout file or mapping breaks the layout schema; ``where`` names the field."""
-
-    def __init__(self, message: str, *, where: str) -> None:
-        super().__init__(f"{where}: {message}")
-        self.message = message
-        self.where = where
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ import math
 import statistics
 from collections.abc import Sequence
 
+from stadiumflow.domain.health import ScorerHealth
 from stadiumflow.domain.window import WindowPoint
 
 SHINGLE_LENGTH = 4  # readings per shingle
@@ -111,3 +112,6 @@ class LocalRobustScorer:
 
     def score(self, windows: Sequence[Sequence[WindowPoint]]) -> list[float]:
         return [robust_score(points) if len(points) > 1 else 0.0 for points in windows]
+
+    def health(self) -> ScorerHealth:
+        return ScorerHealth(self.name, self.is_fallback)

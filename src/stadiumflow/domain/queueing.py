@@ -15,15 +15,19 @@ from stadiumflow.domain.wait import WaitEstimate
 class QueueingWaitModel:
     """WaitModel port: the guarded queueing formula (:func:`wait_base`), no interval.
 
-    ``reason`` says why it is in use when it stands in for a trained model.
+    ``reason`` says why it is in use when it stands in for a trained model (its
+    ``fallback_reason``); without one, the formula was chosen on purpose.
     """
 
     name = "queueing"
     is_fallback = True
 
     def __init__(self, reason: str | None = None) -> None:
-        self.reason = reason
+        self.fallback_reason = reason
         self.version = "queueing-1" if reason is None else "fallback:queueing-1"
 
     def predict(self, rows: Sequence[Sequence[float]]) -> list[WaitEstimate]:
         return [WaitEstimate(wait=wait_base(row)) for row in rows]
+
+    def maybe_reload(self) -> bool:
+        return False  # a formula has no newer version

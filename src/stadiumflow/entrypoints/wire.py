@@ -21,7 +21,7 @@ from stadiumflow.adapters.event_codec import (
     recommendation_out,
 )
 from stadiumflow.domain.advice import lane_advice
-from stadiumflow.domain.errors import InvalidReading
+from stadiumflow.domain.errors import InvalidReading, MissingParameter, TooManyReadings
 from stadiumflow.domain.readings import Reading
 from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary
 
@@ -89,13 +89,14 @@ _MISSING = re.compile(r"missing required field `([^`]*)`")
 
 
 def check_identifier(name: str, value: str | None, *, index: int | None = None) -> str:
-    """``value`` if it is a valid stadium or gate id, else InvalidReading naming ``name``.
+    """``value`` if it is a valid stadium or gate id, else InvalidReading naming ``name``
+    (MissingParameter if there is none).
 
     Every home checks query parameters with it before any storage query, so a value
     such as ``nope' or 'a' eq 'a`` never reaches a table filter.
     """
     if value is None or value == "":
-        raise InvalidReading(f"query parameter {name} is required", field=name, index=index)
+        raise MissingParameter(name)
     if not _ID_FULL.fullmatch(value):
         raise InvalidReading(
             f"{name} must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'",
@@ -103,10 +104,6 @@ def check_identifier(name: str, value: str | None, *, index: int | None = None) 
             index=index,
         )
     return value
-
-
-class TooManyReadings(InvalidReading):
-    """An array longer than MAX_READINGS_PER_REQUEST (HTTP 413)."""
 
 
 def _invalid(message: str) -> InvalidReading:

@@ -35,7 +35,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from stadiumflow.domain.layout import GateLayout, InvalidLayout, SectorLayout, StadiumLayout
+from stadiumflow.domain.errors import InvalidLayout
+from stadiumflow.domain.layout import GateLayout, SectorLayout, StadiumLayout
 
 SHIPPED_LAYOUTS: tuple[str, ...] = ("AGADIR", "RABAT", "CASABLANCA")
 MAX_LANES = 200

@@ -9,18 +9,21 @@ poison store. Failures are logged and counted, never swallowed.
 from __future__ import annotations
 
 import bisect
+import functools
 import logging
 import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from stadiumflow.domain.advice import LayoutLookup, no_layout
 from stadiumflow.domain.multivariate import LocalRobustScorer
 from stadiumflow.ports import (
     AnomalyScorer,
+    Clock,
     GateStore,
     InflowQueue,
     QueueMessage,
+    SystemClock,
     WaitModel,
     iter_readings,
 )
@@ -31,6 +34,31 @@ log = logging.getLogger(__name__)
 RETRY_BACKOFF_SECONDS = (0.5, 2.0, 5.0, 10.0, 30.0)
 LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 """Upper bounds (seconds) of the processing-lag histogram, as Prometheus buckets."""
+
+
+@dataclass(frozen=True, slots=True)
+class LagHistogram:
+    """Enqueue -> processed seconds: ``counts[i]`` messages took at most ``buckets[i]``
+    (and more than the bucket before); the last count is above every bucket."""
+
+    buckets: tuple[float, ...]
+    counts: tuple[int, ...]
+    sum: float
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerSnapshot:
+    """The worker's counters at one moment, as /readyz, the heartbeat and /metrics show."""
+
+    batches: int
+    readings_applied: int
+    readings_late: int
+    readings_duplicate: int
+    failures: int
+    last_error: str | None
+    last_batch_at: float | None  # wall-clock seconds since the epoch
+    last_lag_seconds: float | None
+    lag_histogram: LagHistogram
 
 
 @dataclass
@@ -59,32 +87,30 @@ class ConsumerStats:
                 self.lag_counts[bisect.bisect_left(LAG_BUCKETS, lag)] += 1
                 self.lag_sum += lag
 
-    def snapshot(self) -> dict[str, object]:
+    def snapshot(self) -> ConsumerSnapshot:
         with self.lock:
-            return {
-                "batches": self.batches,
-                "readingsApplied": self.readings_applied,
-                "readingsLate": self.readings_late,
-                "readingsDuplicate": self.readings_duplicate,
-                "failures": self.failures,
-                "lastError": self.last_error,
-                "lastBatchAt": self.last_batch_at,
-                "lastLagSeconds": self.last_lag_seconds,
-                "lagHistogram": {
-                    "buckets": list(LAG_BUCKETS),
-                    "counts": list(self.lag_counts),  # the last one: above every bucket
-                    "sum": self.lag_sum,
-                },
-            }
+            return ConsumerSnapshot(
+                batches=self.batches,
+                readings_applied=self.readings_applied,
+                readings_late=self.readings_late,
+                readings_duplicate=self.readings_duplicate,
+                failures=self.failures,
+                last_error=self.last_error,
+                last_batch_at=self.last_batch_at,
+                last_lag_seconds=self.last_lag_seconds,
+                lag_histogram=LagHistogram(LAG_BUCKETS, tuple(self.lag_counts), self.lag_sum),
+            )
 
 
 def _process(
     messages: list[QueueMessage],
+    *,
     store: GateStore,
     model: WaitModel,
     stats: ConsumerStats,
     scorer: AnomalyScorer | None,
     layouts: LayoutLookup,
+    clock: Clock,
 ) -> None:
     outcome = process_batch(
         iter_readings(messages),
@@ -93,7 +119,7 @@ def _process(
         scorer=scorer or LocalRobustScorer(),
         layouts=layouts,
     )
-    now = time.time()
+    now = clock.now().timestamp()
     with stats.lock:
         stats.batches += 1
         stats.readings_applied += outcome.applied
@@ -114,32 +140,59 @@ def consume_once(
     lease_seconds: float,
     scorer: AnomalyScorer | None = None,
     layouts: LayoutLookup = no_layout,
+    clock: Clock | None = None,
 ) -> int:
-    """Claim one batch and process it. Returns the number of messages handled."""
+    """Claim one batch and process it. Returns the number of messages handled.
+
+    ``clock`` (the system clock if None) times the lag since each message was enqueued.
+    """
     messages = queue.claim(max_readings, lease_seconds)
     if not messages:
         return 0
+    process = functools.partial(
+        _process,
+        store=store,
+        model=model,
+        stats=stats,
+        scorer=scorer,
+        layouts=layouts,
+        clock=clock or SystemClock(),
+    )
     try:
-        _process(messages, store, model, stats, scorer, layouts)
+        process(messages)
     except Exception:
         log.exception("batch of %d messages failed; retrying them one by one", len(messages))
-        for message in messages:
-            try:
-                _process([message], store, model, stats, scorer, layouts)
-            except Exception as exc:  # the retry boundary: release, count, log
-                retry = RETRY_BACKOFF_SECONDS[
-                    min(message.dequeue_count, len(RETRY_BACKOFF_SECONDS)) - 1
-                ]
-                error = f"{type(exc).__name__}: {exc}"
-                with stats.lock:
-                    stats.failures += 1
-                    stats.last_error = error
-                log.error(
-                    "message %s failed (try %d): %s", message.id, message.dequeue_count, error
-                )
-                queue.release(message, error, retry_after=retry)
-            else:
-                queue.ack([message])
+        _one_by_one(messages, queue, stats, process)
         return len(messages)
     queue.ack(messages)
     return len(messages)
+
+
+def retry_delay(dequeue_count: int) -> float:
+    """Seconds before a message that failed on its ``dequeue_count``-th try is handed out again.
+
+    >>> retry_delay(1), retry_delay(5), retry_delay(9)
+    (0.5, 30.0, 30.0)
+    """
+    return RETRY_BACKOFF_SECONDS[min(max(dequeue_count, 1), len(RETRY_BACKOFF_SECONDS)) - 1]
+
+
+def _one_by_one(
+    messages: list[QueueMessage],
+    queue: InflowQueue,
+    stats: ConsumerStats,
+    process: Callable[[list[QueueMessage]], None],
+) -> None:
+    """Each message of a failed batch on its own: ack what works, release what fails."""
+    for message in messages:
+        try:
+            process([message])
+        except Exception as exc:  # the retry boundary: release, count, log
+            error = f"{type(exc).__name__}: {exc}"
+            with stats.lock:
+                stats.failures += 1
+                stats.last_error = error
+            log.error("message %s failed (try %d): %s", message.id, message.dequeue_count, error)
+            queue.release(message, error, retry_after=retry_delay(message.dequeue_count))
+        else:
+            queue.ack([message])

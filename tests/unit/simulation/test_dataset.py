@@ -6,34 +6,17 @@ import csv
 import math
 from pathlib import Path
 
+from stadiumflow.adapters.memory import MemoryGateStore, MemoryWaitModel
 from stadiumflow.domain.features import FEATURE_NAMES
 from stadiumflow.domain.readings import Reading
+from stadiumflow.domain.wait import WaitEstimate
 from stadiumflow.layouts import load_layout
 from stadiumflow.services.process import process_batch
 from stadiumflow.simulation.dataset import TRAINING_COLUMNS, day_rows, generate_training_csv
 from stadiumflow.simulation.matchday import run_match_day
 
 
-class RecordingModel:
-    """A WaitModel fake that remembers the feature row of each batch's one reading (the
-    rows after it are earlier readings scored to calibrate the interval)."""
-
-    name = version = "recording"
-    is_fallback = False
-
-    def __init__(self) -> None:
-        self.rows: list[list[float]] = []
-
-    def predict(self, rows):  # type: ignore[no-untyped-def]
-        from stadiumflow.domain.wait import WaitEstimate
-
-        self.rows.append(list(rows[0]))
-        return [WaitEstimate(wait=0.0) for _ in rows]
-
-
 def test_features_equal_what_the_worker_computes() -> None:
-    from stadiumflow.adapters.memory import MemoryGateStore
-
     result = run_match_day(load_layout("CASABLANCA"), seed=3)
     rows = day_rows(result, day_id=0)
     gate = "D"
@@ -41,13 +24,16 @@ def test_features_equal_what_the_worker_computes() -> None:
     readings: list[Reading] = [
         m.reading for m in result.minutes if m.reported and m.reading.gate_id == gate
     ]
-    model = RecordingModel()
+    model = MemoryWaitModel(lambda row: WaitEstimate(wait=0.0))
     store = MemoryGateStore()
     for reading in readings:  # one reading per batch, as they arrive live
         process_batch([reading], store=store, model=model)
+    # The feature row of each batch's one reading (the rows after it are earlier
+    # readings scored to calibrate the interval).
+    served_rows = [batch[0] for batch in model.batches]
     index = {name: TRAINING_COLUMNS.index(name) for name in FEATURE_NAMES}
-    assert len(model.rows) == len(mine) > 100
-    for served, row in zip(model.rows, mine, strict=True):
+    assert len(served_rows) == len(mine) > 100
+    for served, row in zip(served_rows, mine, strict=True):
         for j, name in enumerate(FEATURE_NAMES):
             value = float(str(row[index[name]]))
             assert math.isclose(served[j], value, rel_tol=1e-5, abs_tol=1e-5), name

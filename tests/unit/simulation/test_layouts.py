@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from stadiumflow.domain.layout import InvalidLayout
+from stadiumflow.domain.errors import InvalidLayout
 from stadiumflow.layouts import SHIPPED_LAYOUTS, load_layout, parse_layout_toml
 
 MINIMAL = """

@@ -36,6 +36,7 @@ from stadiumflow.adapters.sagemaker.wire import (
     parse_scores,
     request_bodies,
 )
+from stadiumflow.domain.health import EndpointHealth, ScorerHealth
 from stadiumflow.domain.multivariate import LocalRobustScorer, shingle
 from stadiumflow.domain.window import WindowPoint
 from stadiumflow.ports import AnomalyScorer
@@ -152,23 +153,30 @@ class SageMakerRcfScorer:
             result[i] = value
         return result
 
-    def health(self) -> dict[str, object]:
+    def health(self) -> ScorerHealth:
         """For /readyz: breaker state, counters, last error and latency, warm-up."""
         with self._lock:
             counts = dict(self._counts)
             last_error, latency = self._last_error, self._last_latency
-        return {
-            "name": self.name,
-            "endpoint": self.endpoint_name,
-            "state": self._breaker.state,
-            "fallback": self.is_fallback,
-            **counts,
-            "consecutiveFailures": self._breaker.consecutive_failures,
-            "secondsUntilProbe": round(self._breaker.seconds_until_probe(), 1),
-            "lastError": last_error,
-            "lastLatencyMs": None if latency is None else round(latency * 1000.0, 1),
-            **self._normaliser.snapshot(),
-        }
+        calibration = self._normaliser.snapshot()
+        endpoint = EndpointHealth(
+            endpoint=self.endpoint_name,
+            state=self._breaker.state,
+            batches=counts["batches"],
+            calls=counts["calls"],
+            failures=counts["failures"],
+            retries=counts["retries"],
+            fallbacks=counts["fallbacks"],
+            consecutive_failures=self._breaker.consecutive_failures,
+            seconds_until_probe=round(self._breaker.seconds_until_probe(), 1),
+            last_error=last_error,
+            last_latency_ms=None if latency is None else round(latency * 1000.0, 1),
+            warming_up=calibration.warming_up,
+            scores_seen=calibration.scores_seen,
+            warmup_scores=calibration.warmup_scores,
+            raw_threshold=calibration.raw_threshold,
+        )
+        return ScorerHealth(self.name, self.is_fallback, endpoint)
 
     def _endpoint_failed(self, failure: EndpointFailure) -> None:
         was = self._breaker.state

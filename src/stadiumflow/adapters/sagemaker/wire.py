@@ -21,6 +21,7 @@ import statistics
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 CONTENT_TYPE = "application/json"
 SERVICE_PAYLOAD_LIMIT = 6 * 1024 * 1024  # bytes, the runtime's hard limit
@@ -88,6 +89,15 @@ def parse_scores(payload: bytes, expected: int) -> list[float]:
     return values
 
 
+class Calibration(NamedTuple):
+    """How far the normaliser is calibrated (:meth:`RollingNormaliser.snapshot`)."""
+
+    warming_up: bool
+    scores_seen: int
+    warmup_scores: int
+    raw_threshold: float | None  # mean + 3 sigma of the recent raw scores, once warm
+
+
 class RollingNormaliser:
     """Raw RCF scores -> ~0 normal, 3 at mean + 3 sigma of the last ``window`` raw scores.
 
@@ -123,7 +133,7 @@ class RollingNormaliser:
             self._seen += len(raw)
         return result
 
-    def snapshot(self) -> dict[str, object]:
+    def snapshot(self) -> Calibration:
         """For /readyz: whether scores are calibrated yet, and the raw threshold."""
         with self._lock:
             recent, seen = list(self._recent), self._seen
@@ -132,9 +142,4 @@ class RollingNormaliser:
         if not warming:
             mean = statistics.fmean(recent)
             threshold = round(mean + 3.0 * statistics.pstdev(recent, mean), 4)
-        return {
-            "warmingUp": warming,
-            "scoresSeen": seen,
-            "warmupScores": self.warmup,
-            "rawThreshold": threshold,
-        }
+        return Calibration(warming, seen, self.warmup, threshold)

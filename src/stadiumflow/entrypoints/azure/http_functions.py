@@ -15,7 +15,8 @@ from __future__ import annotations
 import azure.functions as func
 
 from stadiumflow.entrypoints.azure.context import get_services
-from stadiumflow.entrypoints.azure.responses import answer, error_response, json_response
+from stadiumflow.entrypoints.azure.responses import answer, json_response, render
+from stadiumflow.entrypoints.errors import BODY_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE
 from stadiumflow.entrypoints.wire import (
     MAX_BODY_BYTES,
     AcceptedOut,
@@ -44,14 +45,10 @@ def _identifier(req: func.HttpRequest, name: str) -> str:
 def flow_ingest(req: func.HttpRequest) -> func.HttpResponse:
     def handle() -> func.HttpResponse:
         if not _is_json(req.headers.get("content-type")):
-            return error_response(
-                415, "unsupported_media_type", "Content-Type must be application/json"
-            )
+            return render(UNSUPPORTED_MEDIA_TYPE)
         body = req.get_body()
         if len(body) > MAX_BODY_BYTES:
-            return error_response(
-                413, "body_too_large", f"body is larger than {MAX_BODY_BYTES} bytes"
-            )
+            return render(BODY_TOO_LARGE)
         readings, is_array = decode_ingest(body)
         services = get_services()
         accepted = ingest(readings, queue=services.queue, clock=services.clock, indexed=is_array)

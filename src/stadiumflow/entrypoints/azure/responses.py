@@ -1,20 +1,18 @@
-"""Typed errors -> Functions HTTP responses: the same statuses and JSON bodies as the
-Starlette home (``entrypoints/http/errors.py``), so a client cannot tell the homes apart.
+"""Functions HTTP responses, and the error table of ``entrypoints/errors.py`` rendered for
+them: the same statuses and JSON bodies as the Starlette home, so a client cannot tell the
+homes apart.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
 import azure.functions as func
 import msgspec
 
-from stadiumflow.domain.errors import InvalidReading, NotFound, StorageUnavailable
-from stadiumflow.entrypoints.wire import ErrorOut, TooManyReadings
+from stadiumflow.entrypoints.errors import ErrorAnswer, error_answer
 
-log = logging.getLogger(__name__)
 _encoder = msgspec.json.Encoder()
 
 
@@ -26,33 +24,13 @@ def json_response(
     )
 
 
-def error_response(
-    status: int,
-    error: str,
-    message: str,
-    *,
-    field: str | None = None,
-    index: int | None = None,
-    headers: dict[str, str] | None = None,
-) -> func.HttpResponse:
-    return json_response(ErrorOut(error, message, field, index), status, headers)
+def render(answer: ErrorAnswer) -> func.HttpResponse:
+    return json_response(answer.body, answer.status, dict(answer.headers) or None)
 
 
 def answer(handler: Callable[[], func.HttpResponse], what: str) -> func.HttpResponse:
-    """Run ``handler``, mapping typed errors once; never sends ``str(exc)`` of the unexpected."""
+    """Run ``handler``; any exception is answered by the error table, once."""
     try:
         return handler()
-    except TooManyReadings as exc:
-        return error_response(413, "too_many_readings", exc.message)
-    except InvalidReading as exc:
-        return error_response(400, "invalid_reading", exc.message, field=exc.field, index=exc.index)
-    except NotFound as exc:
-        return error_response(404, "not_found", str(exc))
-    except StorageUnavailable as exc:
-        log.error("storage unavailable in %s: %s", what, exc)
-        return error_response(
-            503, "unavailable", "storage is unavailable, retry later", headers={"Retry-After": "1"}
-        )
-    except Exception:
-        log.exception("unexpected error in %s", what)
-        return error_response(500, "internal", "internal error")
+    except Exception as exc:
+        return render(error_answer(exc, what))

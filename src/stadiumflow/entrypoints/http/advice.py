@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from stadiumflow.bootstrap import Services
-from stadiumflow.domain.errors import InvalidReading
+from stadiumflow.domain.errors import MissingParameter
 from stadiumflow.entrypoints.wire import AdviceOut, advice_out
 from stadiumflow.services.query import stadium_status
 
@@ -29,7 +29,7 @@ def routes(services: Services) -> list[BaseRoute]:
     async def advice_endpoint(request: Request) -> Response:
         stadium_id = request.query_params.get("stadiumId")
         if not stadium_id:
-            raise InvalidReading("query parameter stadiumId is required", field="stadiumId")
+            raise MissingParameter("stadiumId")
         document = await run_in_threadpool(advice_document, services, stadium_id)
         body = _encoder.encode(document)
         return Response(body, media_type="application/json")

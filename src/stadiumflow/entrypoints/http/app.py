@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any, Literal
 
@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from stadiumflow.bootstrap import Services
 from stadiumflow.domain.errors import InvalidReading
+from stadiumflow.entrypoints.health import consumer_json, scorer_json, wait_model_json
 from stadiumflow.entrypoints.http import advice, dashboard, docs
 from stadiumflow.entrypoints.http.errors import EXCEPTION_HANDLERS, error_response
 from stadiumflow.entrypoints.http.event_stream import EventStreams
@@ -38,9 +39,11 @@ from stadiumflow.entrypoints.wire import (
 from stadiumflow.entrypoints.worker.child import (
     STALE_AFTER_SECONDS,
     WorkerProcess,
+    heartbeat_stats,
     read_heartbeat,
 )
 from stadiumflow.entrypoints.worker.loop import Worker
+from stadiumflow.services.consume import ConsumerSnapshot
 from stadiumflow.services.query import gate_history, list_stadiums, stadium_status
 
 log = logging.getLogger(__name__)
@@ -54,15 +57,14 @@ def _json(payload: Any, status: int = 200) -> Response:
 
 
 def _worker_health(
-    worker: Worker | None,
-    child: WorkerProcess | None,
-    stats: Callable[[], dict[str, Any]],
+    services: Services, worker: Worker | None, child: WorkerProcess | None
 ) -> tuple[dict[str, Any], bool]:
     """What /readyz says of the worker, and whether it is healthy."""
     if worker is not None:
-        return {"mode": "thread", "alive": worker.alive, **stats()}, worker.alive
+        stats = consumer_json(services.consumer_stats.snapshot())
+        return {"mode": "thread", "alive": worker.alive, **stats}, worker.alive
     if child is not None:
-        beat = stats()
+        beat = read_heartbeat(services.settings.data_dir) or {}
         fresh = bool(beat) and float(beat.get("ageSeconds", 1e9)) < STALE_AFTER_SECONDS
         body = {
             "mode": "process",
@@ -115,9 +117,9 @@ def create_app(
     child = WorkerProcess(services.settings) if mode == "process" else None
     started = time.time()
 
-    def worker_stats() -> dict[str, Any]:
+    def worker_stats() -> ConsumerSnapshot | None:
         if child is not None:
-            return read_heartbeat(services.settings.data_dir) or {}
+            return heartbeat_stats(services.settings.data_dir)
         return services.consumer_stats.snapshot()
 
     metrics = Metrics(services, worker_stats=worker_stats)
@@ -170,7 +172,7 @@ def create_app(
             log.exception("readiness: queue unreachable")
             return error_response(503, "unavailable", "queue unreachable")
         now = time.time()
-        worker_body, worker_ok = _worker_health(worker, child, worker_stats)
+        worker_body, worker_ok = _worker_health(services, worker, child)
         body = {
             "status": "ready" if worker_ok else "degraded",
             "uptimeSeconds": round(now - started, 1),
@@ -184,8 +186,8 @@ def create_app(
                 ),
                 "poisoned": stats.poisoned,
             },
-            "waitModel": services.model_health(),
-            "anomalyScorer": services.scorer_health(),
+            "waitModel": wait_model_json(services.model_health()),
+            "anomalyScorer": scorer_json(services.scorer_health()),
             "worker": worker_body,
             "ingest": {"commits": group.commits, "requests": group.requests},
         }

@@ -3,7 +3,8 @@
 Starlette's Request and Response objects and its per-route exception wrapping cost more
 than the rest of a single-reading request; this handler reads the headers and body from
 the ASGI messages itself and answers with prebuilt headers. Behaviour is the same as the
-other routes': the same wire validation, the same JSON errors (via ``error_response``),
+other routes': the same wire validation, the same JSON errors (the one error table of
+``entrypoints/errors.py``),
 202 only once the readings are durably queued.
 """
 
@@ -14,14 +15,11 @@ from collections.abc import Callable
 import msgspec
 from starlette.types import Receive, Scope, Send
 
-from stadiumflow.domain.errors import InvalidReading, StorageUnavailable
-from stadiumflow.entrypoints.http.errors import (
-    error_response,
-    invalid_response,
-    unavailable_response,
-)
+from stadiumflow.domain.errors import StadiumflowError
+from stadiumflow.entrypoints.errors import BODY_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, error_answer
+from stadiumflow.entrypoints.http.errors import render
 from stadiumflow.entrypoints.http.group_commit import GroupCommit
-from stadiumflow.entrypoints.wire import MAX_BODY_BYTES, TooManyReadings, decode_ingest
+from stadiumflow.entrypoints.wire import MAX_BODY_BYTES, decode_ingest
 from stadiumflow.ports import Clock
 from stadiumflow.services.ingest import admit
 
@@ -62,31 +60,25 @@ class IngestApp:
             elif name == b"content-length" and value.isdigit():
                 declared = int(value)
         if not _is_json(content_type):
-            self._reject("unsupported_media_type")
-            message = "Content-Type must be application/json"
-            await error_response(415, "unsupported_media_type", message)(scope, receive, send)
+            self._reject(UNSUPPORTED_MEDIA_TYPE.body.error)
+            await render(UNSUPPORTED_MEDIA_TYPE)(scope, receive, send)
             return
         try:
             body = await self._body(receive, declared)
         except _Disconnected:
             return  # nobody to answer; nothing was queued
         if body is None:
-            self._reject("body_too_large")
-            message = f"body is larger than {MAX_BODY_BYTES} bytes"
-            await error_response(413, "body_too_large", message)(scope, receive, send)
+            self._reject(BODY_TOO_LARGE.body.error)
+            await render(BODY_TOO_LARGE)(scope, receive, send)
             return
         try:
             readings, is_array = decode_ingest(body)
             admit(readings, clock=self._clock, indexed=is_array)
             await self._group.enqueue(readings)  # durable when this returns
-        except InvalidReading as exc:
-            too_many = isinstance(exc, TooManyReadings)
-            self._reject("too_many_readings" if too_many else "invalid_reading")
-            await invalid_response(exc)(scope, receive, send)
-            return
-        except StorageUnavailable as exc:
-            self._reject("unavailable")
-            await unavailable_response(exc)(scope, receive, send)
+        except StadiumflowError as exc:  # refused or not durably queued: counted by its code
+            answer = error_answer(exc, "POST /api/flow/ingest")
+            self._reject(answer.body.error)
+            await render(answer)(scope, receive, send)
             return
         self._accept(len(readings))
         if self._on_accepted is not None:

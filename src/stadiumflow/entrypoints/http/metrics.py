@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge
 from prometheus_client.core import (
@@ -29,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from stadiumflow.bootstrap import Services
+from stadiumflow.services.consume import ConsumerSnapshot, LagHistogram
 
 REJECT_REASONS = (
     "invalid_reading",
@@ -37,24 +37,30 @@ REJECT_REASONS = (
     "unsupported_media_type",
     "unavailable",
 )
-WorkerStats = Callable[[], dict[str, Any] | None]
-"""The worker's ConsumerStats snapshot: in-process, or read from a child's heartbeat."""
+WorkerStats = Callable[[], ConsumerSnapshot | None]
+"""The worker's ConsumerStats snapshot: in-process, or read from a child's heartbeat
+(None before its first)."""
+
+_WORKER_COUNTERS = (
+    ("readings_applied", "Readings applied to a gate status"),
+    ("readings_late", "Readings older than the gate's newest"),
+    ("readings_duplicate", "Readings already processed"),
+    ("processing_failures", "Messages that failed and were released"),
+)
 
 
-def _lag_histogram(histogram: dict[str, Any] | None) -> Iterator[Metric]:
+def _lag_histogram(histogram: LagHistogram) -> Iterator[Metric]:
     """ConsumerStats' per-bucket counts as a Prometheus (cumulative) histogram."""
-    if not histogram:
-        return
     cumulative, buckets = 0, []
-    bounds = [str(float(b)) for b in histogram["buckets"]] + ["+Inf"]
-    for bound, count in zip(bounds, histogram["counts"], strict=True):
+    bounds = [str(float(b)) for b in histogram.buckets] + ["+Inf"]
+    for bound, count in zip(bounds, histogram.counts, strict=True):
         cumulative += count
         buckets.append((bound, float(cumulative)))
     yield HistogramMetricFamily(
         "stadiumflow_processing_lag_seconds",
         "Enqueue to processed, per inflow message",
         buckets=buckets,
-        sum_value=float(histogram["sum"]),
+        sum_value=float(histogram.sum),
     )
 
 
@@ -93,18 +99,16 @@ class _ScrapeTimeCollector(Collector):
                 gates.add_metric([summary.stadium_id, state], count)
         yield anomalies
         yield gates
-        stats = self._worker_stats()
-        if stats is None:  # a child worker that has not reported yet
-            return
-        yield from _lag_histogram(stats.get("lagHistogram"))
-        for key, name, doc in (
-            ("readingsApplied", "readings_applied", "Readings applied to a gate status"),
-            ("readingsLate", "readings_late", "Readings older than the gate's newest"),
-            ("readingsDuplicate", "readings_duplicate", "Readings already processed"),
-            ("failures", "processing_failures", "Messages that failed and were released"),
-        ):
-            value = float(stats.get(key) or 0)
-            yield CounterMetricFamily(f"stadiumflow_worker_{name}", doc, value=value)
+        stats = self._worker_stats()  # None: a child worker that has not reported yet
+        if stats is not None:
+            yield from _lag_histogram(stats.lag_histogram)
+        counted = (
+            (stats.readings_applied, stats.readings_late, stats.readings_duplicate, stats.failures)
+            if stats is not None
+            else (0, 0, 0, 0)
+        )
+        for (name, doc), value in zip(_WORKER_COUNTERS, counted, strict=True):
+            yield CounterMetricFamily(f"stadiumflow_worker_{name}", doc, value=float(value))
 
     def _queue(self) -> Iterator[Metric]:
         try:

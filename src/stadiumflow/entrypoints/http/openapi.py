@@ -9,6 +9,12 @@ import msgspec
 
 from stadiumflow import __version__
 from stadiumflow.adapters.event_codec import ControlEventOut
+from stadiumflow.entrypoints.errors import (
+    BODY_TOO_LARGE,
+    ERROR_TABLE,
+    UNEXPECTED,
+    UNSUPPORTED_MEDIA_TYPE,
+)
 from stadiumflow.entrypoints.http.event_stream import MAX_BACKLOG
 from stadiumflow.entrypoints.wire import (
     MAX_READINGS_PER_REQUEST,
@@ -48,6 +54,21 @@ def _query(name: str, description: str, *, required: bool, **schema: Any) -> dic
 
 
 _ID = {"minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}
+_EDGE_ERRORS = {"unauthorized": 401, "request_timeout": 408, "rate_limited": 429}
+"""Codes the security middleware answers with, before any route runs."""
+
+
+def error_codes() -> dict[str, int]:
+    """Every ``error`` code an answer may carry, with its HTTP status."""
+    codes = {rule.code: rule.status for rule in (*ERROR_TABLE.values(), UNEXPECTED)}
+    codes |= {a.body.error: a.status for a in (UNSUPPORTED_MEDIA_TYPE, BODY_TOO_LARGE)}
+    return codes | _EDGE_ERRORS
+
+
+def _error_code_description() -> str:
+    listed = ", ".join(f"`{code}` ({status})" for code, status in sorted(error_codes().items()))
+    return f"What went wrong, for programs: {listed}"
+
 
 # Keys as Azure Functions function keys: header x-functions-key or query code. Each is
 # required only when configured (STADIUMFLOW_INGEST_KEYS, STADIUMFLOW_READ_KEYS), hence {}.
@@ -97,6 +118,7 @@ def openapi_document() -> dict[str, Any]:
             ref_template=_REF,
         )
     )
+    comps["ErrorOut"]["properties"]["error"]["description"] = _error_code_description()
     reading = comps["ReadingIn"]["properties"]
     for name in WHOLE_NUMBER_FIELDS:  # decoded as numbers, accepted only when whole
         reading[name]["type"] = "integer"
@@ -122,7 +144,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                     "responses": {
                         "202": _json(accepted, "Accepted: durably queued"),
-                        "400": _error("Invalid reading; `field` and `index` name it"),
+                        "400": _error("`invalid_reading`; `field` and `index` name it"),
                         "413": _error("Body over 1 MiB or more than 5000 readings"),
                         "415": _error("Content-Type is not application/json"),
                         "503": _error("Storage unavailable; retry"),
@@ -139,7 +161,9 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [_query("stadiumId", "Stadium", required=True, **_ID)],
                     "responses": {
                         "200": _json(status_schema, "Gates in natural order"),
-                        "400": _error("Missing or malformed stadiumId"),
+                        "400": _error(
+                            "`missing_parameter` without stadiumId; `invalid_reading` if malformed"
+                        ),
                         "404": _error("Unknown stadium"),
                         "401": _UNAUTHORIZED,
                     },
@@ -180,7 +204,10 @@ def openapi_document() -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": _json(history_schema, "A page; `next` is the cursor or null"),
-                        "400": _error("Bad parameter"),
+                        "400": _error(
+                            "`missing_parameter` without stadiumId or gateId;"
+                            " `invalid_reading` for a malformed parameter; `field` names it"
+                        ),
                         "404": _error("Unknown stadium or gate"),
                         "401": _UNAUTHORIZED,
                     },
@@ -235,7 +262,10 @@ def openapi_document() -> dict[str, Any]:
                                 }
                             },
                         },
-                        "400": _error("Missing or malformed stadiumId or Last-Event-ID"),
+                        "400": _error(
+                            "`missing_parameter` without stadiumId; `invalid_reading` for a"
+                            " malformed stadiumId, Last-Event-ID or backlog"
+                        ),
                         "401": _UNAUTHORIZED,
                     },
                 }

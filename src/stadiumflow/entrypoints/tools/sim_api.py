@@ -17,7 +17,7 @@ import numpy as np
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from stadiumflow.domain.layout import InvalidLayout
+from stadiumflow.domain.errors import InvalidLayout
 from stadiumflow.layouts import SHIPPED_LAYOUTS, load_layout, parse_layout
 from stadiumflow.simulation.params import SECONDS_PER_MINUTE, ServiceFamily, ServiceSpec
 from stadiumflow.simulation.stationary import poisson_arrivals, run_gate

@@ -24,6 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from stadiumflow.config import Settings
+from stadiumflow.domain.health import ScorerInService, WaitModelHealth
+from stadiumflow.entrypoints.health import (
+    consumer_from_json,
+    consumer_json,
+    scorer_json,
+    wait_model_json,
+)
+from stadiumflow.services.consume import ConsumerSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +40,25 @@ STALE_AFTER_SECONDS = 30.0
 MAX_RESTART_BACKOFF_SECONDS = 30.0
 
 
-def write_heartbeat(data_dir: Path, body: dict[str, Any]) -> None:
-    """Atomically replace the heartbeat (a reader never sees half a file)."""
+def write_heartbeat(
+    data_dir: Path,
+    *,
+    scorer: ScorerInService,
+    wait_model: WaitModelHealth,
+    consumer: ConsumerSnapshot,
+) -> None:
+    """Atomically replace the heartbeat (a reader never sees half a file): the worker's
+    scorer, model and counters as camelCase JSON, its pid and the time."""
+    body = {
+        "anomalyScorer": scorer_json(scorer),
+        "waitModel": wait_model_json(wait_model),
+        **consumer_json(consumer),
+        "pid": os.getpid(),
+        "at": time.time(),
+    }
     path = data_dir / HEARTBEAT_FILE
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({**body, "pid": os.getpid(), "at": time.time()}))
+    tmp.write_text(json.dumps(body))
     os.replace(tmp, path)
 
 
@@ -47,6 +69,12 @@ def read_heartbeat(data_dir: Path) -> dict[str, Any] | None:
         return None
     body["ageSeconds"] = round(time.time() - float(body.get("at", 0)), 3)
     return body
+
+
+def heartbeat_stats(data_dir: Path) -> ConsumerSnapshot | None:
+    """The counters of the last heartbeat, or None before the worker's first."""
+    beat = read_heartbeat(data_dir)
+    return None if beat is None else consumer_from_json(beat)
 
 
 class WorkerProcess:

@@ -54,14 +54,13 @@ class Worker:
 
     def _beat(self) -> None:
         assert self._heartbeat_dir is not None
+        s = self._services
         try:
             write_heartbeat(
                 self._heartbeat_dir,
-                {
-                    "anomalyScorer": self._services.scorer_health(),
-                    "waitModel": self._services.model_health(),
-                    **self._services.consumer_stats.snapshot(),
-                },
+                scorer=s.scorer_health(),
+                wait_model=s.model_health(),
+                consumer=s.consumer_stats.snapshot(),
             )
         except OSError:
             log.exception("could not write the worker heartbeat")
@@ -85,9 +84,7 @@ class Worker:
                     log.exception(
                         "silent-gate watchdog failed; retrying in %.0f s", WATCHDOG_EVERY_SECONDS
                     )
-            reload = getattr(s.model, "maybe_reload", None)
-            if reload is not None:
-                reload()  # cheap: looks at the model store once a minute
+            s.model.maybe_reload()  # cheap: a model store is looked at once a minute
             try:
                 handled = consume_once(
                     s.queue,
@@ -98,6 +95,7 @@ class Worker:
                     lease_seconds=settings.worker_lease_seconds,
                     scorer=s.scorer,
                     layouts=s.layouts,
+                    clock=s.clock,
                 )
             except Exception:  # storage trouble: log, back off, keep the worker alive
                 log.exception("worker could not claim or ack; retrying")

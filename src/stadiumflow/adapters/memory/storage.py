@@ -1,7 +1,8 @@
-"""In-memory fakes of every storage port: for unit tests and as the reference behaviour.
+"""In-memory fakes of the storage ports: for unit tests and as the reference behaviour.
 
 They keep the same semantics as the durable adapters (leases, dequeue counts, poison,
-the never-move-back rule for statuses), checked by the shared contract suite.
+the never-move-back rule for statuses, versions as single path segments), checked by
+the shared contract suites.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from stadiumflow.adapters.model_folder import check_name
+from stadiumflow.domain.errors import ModelUnavailable
 from stadiumflow.domain.events import ControlEvent, StoredEvent
 from stadiumflow.domain.readings import GateKey, Reading
 from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary
@@ -118,6 +121,9 @@ class MemoryQueue:
     def poisoned(self, limit: int = 100) -> list[PoisonedMessage]:
         with self._lock:
             return list(self._poison[-limit:])
+
+    def close(self) -> None:
+        pass  # nothing to release
 
 
 class _MemorySession:
@@ -229,3 +235,32 @@ class MemoryGateStore:
             ]
         rows.sort(key=lambda item: item.reading.ts)
         return rows[:limit]
+
+    def close(self) -> None:
+        pass  # nothing to release
+
+
+class MemoryModelStore:
+    """ModelStore port in a dict: versions of named files, the same names refused."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._versions: dict[str, dict[str, bytes]] = {}
+
+    def latest_version(self) -> str | None:
+        with self._lock:
+            return max(self._versions, default=None)
+
+    def load(self, version: str) -> dict[str, bytes]:
+        with self._lock:
+            files = self._versions.get(check_name("version", version))
+        if files is None:
+            raise ModelUnavailable(f"model version {version} not found in memory")
+        return dict(files)
+
+    def save(self, version: str, files: dict[str, bytes]) -> None:
+        check_name("version", version)
+        for name in files:
+            check_name("file name", name)
+        with self._lock:
+            self._versions[version] = dict(files)  # a re-publish replaces the version
