@@ -47,16 +47,14 @@ def start_process(
     args: list[str], data_dir: Path, log_name: str, env: dict[str, str] | None = None
 ):
     log_path = data_dir.parent / f"{log_name}.log"
-    handle = log_path.open("ab")
-    return (
-        subprocess.Popen(
+    with log_path.open("ab") as handle:  # the child has its own copy
+        process = subprocess.Popen(
             [sys.executable, "-m", "stadiumflow", *args, "--data-dir", str(data_dir)],
             stdout=handle,
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
-        ),
-        log_path,
-    )
+        )
+    return process, log_path
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 20) -> None:
