@@ -12,7 +12,6 @@ from functools import partial
 
 from azure.data.tables import TableServiceClient
 
-from stadiumflow.adapters.azure.blob import AzureBlobModelStore
 from stadiumflow.adapters.azure.common import create_if_missing
 from stadiumflow.adapters.azure.events import AzureEventLog
 from stadiumflow.adapters.azure.queue import AzureQueue, create_queue, queue_client
@@ -53,12 +52,3 @@ def build_azure_storage(
     gates, history, events = (tables.get_table_client(name) for name in names)
     store = AzureTableGateStore(gates, history, AzureEventLog(events, control))
     return queue, store
-
-
-def build_azure_model_store(settings: Settings, *, create: bool = True) -> AzureBlobModelStore:
-    models = AzureBlobModelStore.from_connection_string(
-        connection_string(settings), settings.blob_container_models
-    )
-    if create:
-        models.create()
-    return models
