@@ -2,8 +2,8 @@
 
 Called at start-up by ``bootstrap`` (backend ``azure``) and by the Functions app's
 service builder: queues, tables and the container are created here, never per request.
-Names come from the original service's settings (QUEUE_NAME_INFLOW, TABLE_NAME_GATES, ...);
-the events table, which the original did not have, is named after the gates table.
+Names come from the public contract's settings (QUEUE_NAME_INFLOW, TABLE_NAME_GATES, ...);
+the events table, which the contract does not name, is named after the gates table.
 """
 
 from __future__ import annotations
