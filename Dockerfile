@@ -2,6 +2,8 @@
 #   docker build -t stadiumflow .
 #   docker run -p 8080:8080 stadiumflow                          # server + worker, SQLite
 #   docker run -e STADIUMFLOW_BACKEND=azure -e AzureWebJobsStorage=... stadiumflow worker
+# A serving install: the locked dependencies without the extras (sim, reports, train) or
+# the dev tools, so the image has no SimPy, matplotlib, Flask or LightGBM.
 FROM python:3.11-slim AS build
 ENV UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy
 RUN pip install --no-cache-dir uv

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up stadiumflow on a fresh machine with Python 3.11+ (and Node 20+ for the Azure tests).
-#   scripts/setup.sh          the product: .venv with stadiumflow and its locked dependencies
-#   scripts/setup.sh --test   also what the tests need (dev tools)
+#   scripts/setup.sh          .venv with stadiumflow, its locked dependencies and the `sim`
+#                             extra: the server plus what the demo replays into it (SimPy)
+#   scripts/setup.sh --test   every extra (sim, reports, train) and what the tests need
 # Idempotent: a second run takes about a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,7 @@ else
     fi
 fi
 
-groups=(--no-dev)
+groups=(--no-dev --extra sim)
 if [ "${1:-}" = "--test" ]; then
     groups=(--all-extras)
 fi

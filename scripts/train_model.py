@@ -1,4 +1,5 @@
-"""Train the wait model: the same as ``stadiumflow train`` (the original's instruction).
+"""Train the wait model: the same as ``stadiumflow train``, under the script name the
+contract documents.
 
 python scripts/train_model.py --data data/training.csv [--out DIR] [--seed 7]
 """

@@ -1,5 +1,6 @@
-"""Settings: environment variables (the original service's names where they apply), then
-a ``local.settings.json`` in the Azure Functions format when present, then defaults.
+"""Settings: environment variables (the public contract's setting names where it names
+one), then a ``local.settings.json`` in the Azure Functions format when present, then
+defaults.
 
 Never instantiated at import: entry points build ``Settings()`` and pass it on.
 """
@@ -62,7 +63,7 @@ class Settings(BaseSettings):
         "NORMAL", alias="STADIUMFLOW_SQLITE_SYNCHRONOUS"
     )
 
-    # Azure names, as the original service and the Functions host use them.
+    # Azure names: the public contract's setting names, which the Functions host reads too.
     azure_storage_connection: str | None = Field(None, alias="AzureWebJobsStorage")
     table_name_gates: str = Field("gatestatus", alias="TABLE_NAME_GATES")
     table_name_history: str = Field("gatehistory", alias="TABLE_NAME_HISTORY")

@@ -73,6 +73,8 @@ def _trickle(url: str, results: list[tuple[int, float]], stop: threading.Event) 
                 except OSError:
                     break
                 continue
+            except OSError:  # reset: the server closed on us, after its 408 or before it
+                break
             if not chunk:
                 break
             answer += chunk

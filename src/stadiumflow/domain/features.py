@@ -37,7 +37,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "queue_slope_5m",  # fans/min over ~5 minutes
     "arrival_rate_5m",  # throughput + queue growth: fans/min joining
     "utilisation",  # arrivals over capacity
-    "wait_queue_over_count",  # the original's baseline: queue / this minute's count
+    "wait_queue_over_count",  # the naive baseline: queue / this minute's count
     "wait_queue_over_throughput",  # queue / 5-min (else best) throughput: the residual base
     "wait_queue_times_service",  # queue x s/fan / (60 x lanes): the second baseline
     "minutes_since_previous",  # reporting gap

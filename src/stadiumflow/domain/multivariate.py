@@ -27,12 +27,11 @@ from stadiumflow.domain.health import ScorerHealth
 from stadiumflow.domain.window import WindowPoint
 
 SHINGLE_LENGTH = 4  # readings per shingle
-SERIES = ("count_ratio", "arrival_ratio", "service_ratio", "queue_minutes")
 HISTORY_MINUTES = 30.0
 HISTORY_POINTS = 32  # and at most this many readings (a gate reporting every few seconds)
 MIN_HISTORY = 8
 _MIN_RATE = 1.0  # fans/min: ratios below this rate are unstable
-_SCALE_FLOOR = (0.25, 0.5, 0.15, 1.0)  # per series: the smallest deviation that counts
+_SCALE_FLOOR = (0.25, 0.5, 0.15, 1.0)  # per series above: the smallest deviation that counts
 
 
 def _reference(points: Sequence[WindowPoint]) -> tuple[float, float]:

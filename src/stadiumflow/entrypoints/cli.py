@@ -14,6 +14,7 @@ from pathlib import Path
 from stadiumflow.config import Settings
 from stadiumflow.entrypoints.tools import ml as cli_ml
 from stadiumflow.entrypoints.tools import simulate as cli_sim
+from stadiumflow.entrypoints.tools.extras import missing_extra_message
 from stadiumflow.entrypoints.tools.report import add_report_command
 
 log = logging.getLogger("stadiumflow")
@@ -150,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # An offline tool names its extra (set_defaults(extra=...)); the serving commands none.
+    if (extra := getattr(args, "extra", None)) is not None and (
+        message := missing_extra_message(args.command, extra)
+    ):
+        print(message, file=sys.stderr)
+        return 2
     result: int = args.handler(args)
     return result
 

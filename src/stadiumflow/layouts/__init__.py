@@ -43,10 +43,6 @@ MAX_LANES = 200
 MAX_SERVICE_SECONDS = 120.0
 
 
-def shipped_layout_names() -> tuple[str, ...]:
-    return SHIPPED_LAYOUTS
-
-
 def load_layout(name_or_path: str | Path) -> StadiumLayout:
     """A shipped layout by stadium id (``"AGADIR"``) or an operator's TOML file by path."""
     text = str(name_or_path)

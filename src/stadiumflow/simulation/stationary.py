@@ -6,7 +6,6 @@ that check the simulator against queueing theory on stationary M/M/c cases.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -86,9 +85,3 @@ def _feed(
         if t > env.now:
             yield env.timeout(t - env.now)
         gate.join(env.now)
-
-
-def is_stable(arrival_rate: float, service_mean: float, lanes: int) -> bool:
-    return arrival_rate * service_mean < lanes and not math.isclose(
-        arrival_rate * service_mean, lanes
-    )

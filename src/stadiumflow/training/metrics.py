@@ -74,7 +74,7 @@ def score(
 
 
 def baseline_throughput(features: np.ndarray) -> np.ndarray:
-    """The original's estimate: queue length over this minute's throughput."""
+    """The naive estimate: queue length over this minute's throughput."""
     q, c = features[:, _Q], features[:, _C]
     return np.where(q <= 0, 0.0, q / np.maximum(c, 1.0))
 

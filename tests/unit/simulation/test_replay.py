@@ -43,6 +43,7 @@ def stub() -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()  # the listening socket, else a ResourceWarning when collected
 
 
 def test_live_shift_never_puts_readings_in_the_future() -> None:

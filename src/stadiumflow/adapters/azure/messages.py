@@ -19,9 +19,9 @@ import msgspec
 from stadiumflow.adapters.codec import decode_readings, encode_readings
 from stadiumflow.domain.readings import Reading
 
-AZURE_MAX_MESSAGE_BYTES = 64 * 1024
 MAX_PACKED_BYTES = 44 * 1024
-"""Readings per message: base64 makes 44 KiB into 60 KiB, leaving room for an envelope."""
+"""Readings per message: base64 makes 44 KiB into 60 KiB, leaving room for an envelope
+under Azure Queue Storage's 64 KiB message limit."""
 MAX_ERROR_CHARS = 1_000
 
 

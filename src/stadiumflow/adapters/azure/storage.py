@@ -2,8 +2,8 @@
 
 Called at start-up by ``bootstrap`` (backend ``azure``) and by the Functions app's
 service builder: queues, tables and the container are created here, never per request.
-Names come from the original service's settings (QUEUE_NAME_INFLOW, TABLE_NAME_GATES, ...);
-the events table, which the original did not have, is named after the gates table.
+Names come from the public contract's settings (QUEUE_NAME_INFLOW, TABLE_NAME_GATES, ...);
+the events table, which the contract does not name, is named after the gates table.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from functools import partial
 
 from azure.data.tables import TableServiceClient
 
-from stadiumflow.adapters.azure.blob import AzureBlobModelStore
 from stadiumflow.adapters.azure.common import create_if_missing
 from stadiumflow.adapters.azure.events import AzureEventLog
 from stadiumflow.adapters.azure.queue import AzureQueue, create_queue, queue_client
@@ -53,12 +52,3 @@ def build_azure_storage(
     gates, history, events = (tables.get_table_client(name) for name in names)
     store = AzureTableGateStore(gates, history, AzureEventLog(events, control))
     return queue, store
-
-
-def build_azure_model_store(settings: Settings, *, create: bool = True) -> AzureBlobModelStore:
-    models = AzureBlobModelStore.from_connection_string(
-        connection_string(settings), settings.blob_container_models
-    )
-    if create:
-        models.create()
-    return models

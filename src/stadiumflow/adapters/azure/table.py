@@ -1,8 +1,8 @@
 """Gate statuses, windows, history and control events on Azure Tables, behind GateStore.
 
 ``gatestatus`` (TABLE_NAME_GATES): PartitionKey stadiumId, RowKey gateId. One entity per
-gate holds its status (``doc``, plus readable ``wait``/``state``/``last_updated``/... columns
-as the original service had) *and* its rolling window, so both move together in one
+gate holds its status (``doc``, plus the contract's readable columns ``wait``/``state``/
+``last_updated``/...) *and* its rolling window, so both move together in one
 conditional write. History: see ``history``; events: see ``events``.
 
 What is atomic, and why processing stays correct without cross-partition transactions:

@@ -1,10 +1,10 @@
-"""HTTP functions: ``POST /api/flow/ingest`` and ``GET /api/flow/status``, as the original.
+"""HTTP functions of the public contract: ``POST /api/flow/ingest``, ``GET /api/flow/status``.
 
 Thin by design: parse the request with the HTTP edge's own validation
 (``entrypoints.wire.decode_ingest``, the same identifier rule), call one service, map the
 result. Ingest answers 202 only once the readings are in the inflow queue; processing
-happens in the queue trigger, never inline (the original did both, handling each
-reading twice).
+happens in the queue trigger, never inline (doing both would handle each reading
+twice).
 
 Both routes use function keys (``AuthLevel.FUNCTION``): turnstile controllers and partner
 services hold a key; the local Functions host does not check keys.

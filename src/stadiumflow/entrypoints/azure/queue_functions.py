@@ -6,8 +6,8 @@ it to ``gates-inflow-poison``. Processing is idempotent, so a redelivered messag
 delivered twice, changes nothing the second time.
 
 A message body is what ``AzureQueue.enqueue`` writes (packed reading rows, possibly in an
-error envelope); for the original service's producers a body in the HTTP wire format
-(one reading object, or an array of them) is accepted too.
+error envelope); for producers that write to the queue directly, a body in the HTTP wire
+format (one reading object, or an array of them) is accepted too.
 """
 
 from __future__ import annotations

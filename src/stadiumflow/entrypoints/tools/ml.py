@@ -1,4 +1,8 @@
-"""``stadiumflow train`` and ``stadiumflow evaluate``: the wait model's life cycle."""
+"""``stadiumflow train``, ``evaluate`` and ``publish-model``: the wait model's life cycle.
+
+train and evaluate need the ``train`` extra (LightGBM, Ciw, and through it ``sim`` and
+``reports``), imported inside their handlers; publish-model needs only the serving install.
+"""
 
 from __future__ import annotations
 
@@ -247,7 +251,7 @@ def add_commands(sub: Any) -> None:
     train.add_argument(
         "--forecast-rounds", type=int, default=FORECAST_ROUNDS, help="the forecast's rounds"
     )
-    train.set_defaults(handler=_train)
+    train.set_defaults(handler=_train, extra="train")
 
     evaluate = sub.add_parser("evaluate", help="score the wait model on fresh simulated days")
     evaluate.add_argument("--days", type=int, default=6)
@@ -280,4 +284,4 @@ def add_commands(sub: Any) -> None:
         action="store_true",
         help="closed loop instead: no advice vs the planner vs an oracle (--days per stadium)",
     )
-    evaluate.set_defaults(handler=_evaluate)
+    evaluate.set_defaults(handler=_evaluate, extra="train")

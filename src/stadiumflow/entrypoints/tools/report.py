@@ -35,7 +35,7 @@ def add_report_command(subparsers: argparse._SubParsersAction) -> None:  # type:
         type=Path,
         help="CSV of stadium,gate,ts,wait_true (the simulation's output) to plot model error",
     )
-    report.set_defaults(handler=run_report)
+    report.set_defaults(handler=run_report, extra="reports")
 
 
 def run_report(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""The simulation API of the original service, on Flask, built by ``create_app()``.
+"""The simulation API of the public contract, on Flask, built by ``create_app()``.
 
 POST /simulate          {duration, arrival_rate, num_gates, lanes_per_gate?, service_time?,
                          service_cv?, seed?}: a stationary entry, fans split evenly over
