@@ -27,45 +27,40 @@ class EventKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class StateChanged:
-    """A gate's colour changed (``before`` is None for a gate's first status)."""
-
-    kind: ClassVar[EventKind] = EventKind.STATE_CHANGED
+class _GateEvent:
     stadium_id: str
     gate_id: str
     ts: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged(_GateEvent):
+    """A gate's colour changed (``before`` is None for a gate's first status)."""
+
+    kind: ClassVar[EventKind] = EventKind.STATE_CHANGED
     before: GateState | None
     after: GateState
     wait: float
 
 
 @dataclass(frozen=True, slots=True)
-class AnomalyStarted:
+class AnomalyStarted(_GateEvent):
     kind: ClassVar[EventKind] = EventKind.ANOMALY_STARTED
-    stadium_id: str
-    gate_id: str
-    ts: datetime
     anomaly_kind: str
     score: float
 
 
 @dataclass(frozen=True, slots=True)
-class AnomalyEnded:
+class AnomalyEnded(_GateEvent):
     kind: ClassVar[EventKind] = EventKind.ANOMALY_ENDED
-    stadium_id: str
-    gate_id: str
-    ts: datetime
     anomaly_kind: str | None
 
 
 @dataclass(frozen=True, slots=True)
-class AdviceChanged:
+class AdviceChanged(_GateEvent):
     """A gate's redirection advice was issued, changed target or share, or withdrawn (None)."""
 
     kind: ClassVar[EventKind] = EventKind.ADVICE_CHANGED
-    stadium_id: str
-    gate_id: str
-    ts: datetime
     advice: Recommendation | None
 
 

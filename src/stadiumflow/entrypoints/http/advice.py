@@ -14,8 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from stadiumflow.bootstrap import Services
-from stadiumflow.domain.errors import MissingParameter
-from stadiumflow.entrypoints.wire import AdviceOut, advice_out
+from stadiumflow.entrypoints.wire import AdviceOut, advice_out, check_identifier
 from stadiumflow.services.query import stadium_status
 
 _encoder = msgspec.json.Encoder()
@@ -27,9 +26,7 @@ def advice_document(services: Services, stadium_id: str) -> AdviceOut:
 
 def routes(services: Services) -> list[BaseRoute]:
     async def advice_endpoint(request: Request) -> Response:
-        stadium_id = request.query_params.get("stadiumId")
-        if not stadium_id:
-            raise MissingParameter("stadiumId")
+        stadium_id = check_identifier("stadiumId", request.query_params.get("stadiumId"))
         document = await run_in_threadpool(advice_document, services, stadium_id)
         body = _encoder.encode(document)
         return Response(body, media_type="application/json")

@@ -20,6 +20,7 @@ from stadiumflow.entrypoints.wire import (
     MAX_READINGS_PER_REQUEST,
     WHOLE_NUMBER_FIELDS,
     AcceptedOut,
+    AdviceOut,
     ErrorOut,
     HistoryOut,
     ReadingIn,
@@ -104,19 +105,21 @@ Comment lines (`: keep-alive`) are sent when the stream is otherwise idle for 15
 
 @cache
 def openapi_document() -> dict[str, Any]:
-    (ingest_schema, status_schema, stadiums_schema, history_schema, accepted, _, event), comps = (
-        msgspec.json.schema_components(
-            [
-                ReadingIn | ReadingsIn,
-                StatusOut,
-                StadiumsOut,
-                HistoryOut,
-                AcceptedOut,
-                ErrorOut,
-                ControlEventOut,
-            ],
-            ref_template=_REF,
-        )
+    schemas, comps = msgspec.json.schema_components(
+        [
+            ReadingIn | ReadingsIn,
+            StatusOut,
+            StadiumsOut,
+            HistoryOut,
+            AcceptedOut,
+            ErrorOut,
+            ControlEventOut,
+            AdviceOut,
+        ],
+        ref_template=_REF,
+    )
+    ingest_schema, status_schema, stadiums_schema, history_schema, accepted, _, event, advice = (
+        schemas
     )
     comps["ErrorOut"]["properties"]["error"]["description"] = _error_code_description()
     reading = comps["ReadingIn"]["properties"]
@@ -161,6 +164,22 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [_query("stadiumId", "Stadium", required=True, **_ID)],
                     "responses": {
                         "200": _json(status_schema, "Gates in natural order"),
+                        "400": _error(
+                            "`missing_parameter` without stadiumId; `invalid_reading` if malformed"
+                        ),
+                        "404": _error("Unknown stadium"),
+                        "401": _UNAUTHORIZED,
+                    },
+                }
+            },
+            "/api/flow/advice": {
+                "get": {
+                    "summary": "A stadium's redirections, and where one more lane helps most",
+                    "operationId": "advice",
+                    "security": _KEYS,
+                    "parameters": [_query("stadiumId", "Stadium", required=True, **_ID)],
+                    "responses": {
+                        "200": _json(advice, "What the worker advised, as the statuses hold it"),
                         "400": _error(
                             "`missing_parameter` without stadiumId; `invalid_reading` if malformed"
                         ),
