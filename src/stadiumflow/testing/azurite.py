@@ -151,7 +151,8 @@ def unique_name(prefix: str = "t") -> str:
 
 def azure_env(azurite: Azurite | str) -> dict[str, str]:
     """Environment variables for a stadiumflow process on this Azurite (or connection
-    string): the Azure backend, and the original's names made unique for one run."""
+    string): the Azure backend, with the contract's table, queue and container names
+    made unique for one run."""
     tag = unique_name("")
     connection = azurite if isinstance(azurite, str) else azurite.connection_string
     return {
