@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     azure_storage_connection: str | None = Field(None, alias="AzureWebJobsStorage")
     table_name_gates: str = Field("gatestatus", alias="TABLE_NAME_GATES")
     table_name_history: str = Field("gatehistory", alias="TABLE_NAME_HISTORY")
+    table_name_plans: str = Field("gateplans", alias="TABLE_NAME_PLANS")  # not the contract's
     queue_name_inflow: str = Field("gates-inflow", alias="QUEUE_NAME_INFLOW")
     queue_name_control: str = Field("gates-control", alias="QUEUE_NAME_CONTROL")
     blob_container_models: str = Field("ml-models", alias="BLOB_CONTAINER_MODELS")
@@ -91,6 +92,9 @@ class Settings(BaseSettings):
     # (logged loudly at start-up); no read keys: reads are open.
     ingest_keys: SecretStr | None = Field(None, alias="STADIUMFLOW_INGEST_KEYS")
     read_keys: SecretStr | None = Field(None, alias="STADIUMFLOW_READ_KEYS")
+    # Match plans (/api/flow/plan, /api/flow/plans) need an operator key when set; open
+    # (logged loudly at start-up) when not. An operator key is neither a read nor a device key.
+    operator_keys: SecretStr | None = Field(None, alias="STADIUMFLOW_OPERATOR_KEYS")
     metrics_need_key: bool = Field(False, alias="STADIUMFLOW_METRICS_NEED_KEY")
     # Ingest requests/s per device key (per client address when ingest is open); 0: off.
     # Unset: 200 with keys, off when open (a lab or benchmark drives it from one machine).

@@ -1,7 +1,8 @@
 """The ports: small protocols the services depend on, each with several adapters.
 
     InflowQueue   durable at-least-once queue of readings  (memory | SQLite | Azure Queue)
-    GateStore     gate statuses, rolling windows, history  (memory | SQLite | Azure Table)
+    GateStore     gate statuses, windows, history, events, (memory | SQLite | Azure Table)
+                  match plans
     WaitModel     features -> wait estimates, in batches    (memory | queueing formula | ONNX
                                                              | following a ModelStore)
     ModelStore    versions of the wait model's files        (memory | folder | Azure Blob)
@@ -24,6 +25,7 @@ from typing import Protocol
 
 from stadiumflow.domain.events import ControlEvent, StoredEvent
 from stadiumflow.domain.health import ScorerHealth
+from stadiumflow.domain.plan import MatchPlan
 from stadiumflow.domain.readings import GateKey, Reading
 from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary
 from stadiumflow.domain.wait import WaitEstimate
@@ -102,6 +104,10 @@ class GateStoreSession(Protocol):
     def load_stadium(self, stadium_id: str) -> dict[GateKey, GateStatus]:
         """Every gate status of one stadium, read inside this unit of work."""
 
+    def load_plans(self, stadium_ids: Iterable[str]) -> dict[str, list[MatchPlan]]:
+        """The match plans of these stadiums in kickoff order, read inside this unit of
+        work; a stadium without plans maps to an empty list."""
+
     def save(
         self,
         statuses: Sequence[GateStatus],
@@ -139,6 +145,20 @@ class GateStore(Protocol):
         limit: int = 500,
     ) -> list[ProcessedReading]:
         """Processed readings of one gate in ts order, ``since <= ts <= until``, ts > after."""
+
+    def save_plan(self, plan: MatchPlan) -> None:
+        """Store ``plan``, replacing the plan of the same stadium and kickoff if any."""
+
+    def add_plan(self, plan: MatchPlan) -> bool:
+        """Store ``plan`` unless the store holds one of the same stadium and kickoff
+        (atomically: a concurrent ``save_plan`` is never overwritten). True if stored."""
+
+    def plans(self, stadium_id: str) -> list[MatchPlan]:
+        """The stadium's plans in kickoff order (empty if it has none)."""
+
+    def delete_plans(self, stadium_id: str, kickoff: datetime | None = None) -> int:
+        """Delete the plan at ``kickoff``, or every plan of the stadium when None;
+        returns how many were deleted."""
 
     def close(self) -> None:
         """Release connections and clients; the store is not used afterwards."""

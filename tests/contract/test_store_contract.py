@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from stadiumflow.adapters.memory import MemoryGateStore
 from stadiumflow.adapters.sqlite.store import SqliteGateStore
 from stadiumflow.domain.classify import GateState
+from stadiumflow.domain.plan import GatePlan, MatchPlan
 from stadiumflow.domain.recommendation import Recommendation
 from stadiumflow.domain.status import GateStatus, ProcessedReading
 from stadiumflow.domain.wait import WaitEstimate
@@ -212,3 +213,115 @@ def test_load_statuses_returns_only_the_asked_gates(store):
         found = s.load_statuses([("AGADIR", "G2"), ("AGADIR", "G3")])
     assert list(found) == [("AGADIR", "G2")]
     assert found[("AGADIR", "G2")] == status("G2")
+
+
+# ---- match plans -----------------------------------------------------------------------
+
+KICKOFF = datetime(2025, 7, 14, 20, tzinfo=UTC)
+
+
+def plan(
+    kickoff: datetime = KICKOFF, stadium: str = "AGADIR", fans: int = 5200, gates: int = 2
+) -> MatchPlan:
+    return MatchPlan(
+        stadium,
+        kickoff,
+        tuple(GatePlan(f"G{i + 1}", fans + i, 6 if i % 2 == 0 else None) for i in range(gates)),
+    )
+
+
+def test_a_saved_plan_reads_back_whole(store):
+    store.save_plan(plan())
+    (stored,) = store.plans("AGADIR")
+    assert stored == plan()
+    assert stored.kickoff.tzinfo is not None and stored.kickoff.utcoffset() == timedelta(0)
+    assert stored.gate("G2") == GatePlan("G2", 5201, None)
+
+
+def test_saving_again_at_the_same_kickoff_replaces_the_plan(store):
+    store.save_plan(plan(gates=3))
+    store.save_plan(plan(fans=100, gates=1))
+    assert store.plans("AGADIR") == [plan(fans=100, gates=1)]
+
+
+def test_plans_list_in_kickoff_order(store):
+    days = [KICKOFF + timedelta(days=d) for d in (4, -3, 0, 11)]
+    for day in days:
+        store.save_plan(plan(day))
+    assert [p.kickoff for p in store.plans("AGADIR")] == sorted(days)
+
+
+def test_adding_a_plan_never_replaces_a_stored_one(store):
+    store.save_plan(plan(fans=7000))
+    assert store.add_plan(plan()) is False
+    assert store.plans("AGADIR") == [plan(fans=7000)]
+    later = plan(KICKOFF + timedelta(days=1))
+    assert store.add_plan(later) is True
+    assert store.plans("AGADIR") == [plan(fans=7000), later]
+
+
+def test_delete_one_plan_or_every_plan_of_a_stadium(store):
+    for d in range(3):
+        store.save_plan(plan(KICKOFF + timedelta(days=d)))
+    store.save_plan(plan(stadium="RABAT"))
+    assert store.delete_plans("AGADIR", KICKOFF + timedelta(days=1)) == 1
+    assert [p.kickoff for p in store.plans("AGADIR")] == [KICKOFF, KICKOFF + timedelta(days=2)]
+    assert store.delete_plans("AGADIR", KICKOFF + timedelta(days=1)) == 0
+    assert store.delete_plans("AGADIR") == 2
+    assert store.plans("AGADIR") == []
+    assert store.delete_plans("AGADIR") == 0
+    assert store.plans("RABAT") == [plan(stadium="RABAT")]
+
+
+def test_a_kickoff_in_another_zone_is_the_same_kickoff(store):
+    store.save_plan(plan())
+    paris = KICKOFF.astimezone(timezone(timedelta(hours=2)))
+    store.save_plan(plan(paris, fans=1))
+    (stored,) = store.plans("AGADIR")
+    assert stored.kickoff == KICKOFF and stored.gates[0].expected_fans == 1
+    assert store.delete_plans("AGADIR", paris) == 1
+
+
+def test_plans_of_stadiums_are_kept_apart_and_an_unknown_stadium_has_none(store):
+    store.save_plan(plan(stadium="AGADIR", fans=1))
+    store.save_plan(plan(stadium="RABAT", fans=2))
+    assert store.plans("AGADIR") == [plan(stadium="AGADIR", fans=1)]
+    assert store.plans("RABAT") == [plan(stadium="RABAT", fans=2)]
+    assert store.plans("CASABLANCA") == []
+    assert store.plans("nope' or 'a' eq 'a") == []
+    assert store.delete_plans("nope' or 'a' eq 'a") == 0
+    assert len(store.plans("AGADIR")) == 1  # nothing deleted by the injection
+
+
+def test_load_plans_reads_them_inside_a_unit_of_work(store):
+    later = plan(KICKOFF + timedelta(days=7))
+    store.save_plan(later)
+    store.save_plan(plan())
+    store.save_plan(plan(stadium="RABAT"))
+    with store.session() as s:
+        found = s.load_plans(["AGADIR", "CASABLANCA", "AGADIR"])
+        s.save([status()], [], {})
+    assert found == {"AGADIR": [plan(), later], "CASABLANCA": []}
+    assert store.stadium_statuses("AGADIR") == [status()]
+
+
+def test_a_plan_of_500_gates_with_long_ids_round_trips(store):
+    gates = tuple(GatePlan(f"{i:03d}-" + "X" * 60, 1_000_000, 200) for i in range(500))
+    big = MatchPlan("AGADIR", KICKOFF, gates)
+    store.save_plan(big)
+    assert store.plans("AGADIR") == [big]
+    store.save_plan(plan())  # a short plan replaces it whole
+    assert store.plans("AGADIR") == [plan()]
+
+
+def test_sqlite_adds_the_plan_table_to_a_database_made_before_plans(tmp_path):
+    path = tmp_path / "gates.sqlite3"
+    old = SqliteGateStore(path)
+    with old.session() as s:
+        s.save([status()], [], {})
+    old._db.get().execute("DROP TABLE match_plan")  # as a database of the previous release
+    old.close()
+    reopened = SqliteGateStore(path)
+    assert reopened.stadium_statuses("AGADIR") == [status()]
+    reopened.save_plan(plan())
+    assert reopened.plans("AGADIR") == [plan()]

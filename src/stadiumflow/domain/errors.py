@@ -3,6 +3,7 @@
 StadiumflowError
 ├── InvalidReading          a reading or a request breaks the contract (HTTP 400)
 │   └── TooManyReadings     more readings in one request than allowed (HTTP 413)
+├── InvalidPlan             a match plan breaks the plan schema (HTTP 400)
 ├── MissingParameter        a required query parameter is absent or empty (HTTP 400)
 ├── NotFound                unknown stadium or gate (HTTP 404)
 ├── InvalidLayout           a stadium layout breaks the layout schema (stops start-up)
@@ -40,6 +41,11 @@ class InvalidReading(StadiumflowError):
 
 class TooManyReadings(InvalidReading):
     """An array longer than ``MAX_READINGS_PER_REQUEST`` (HTTP 413)."""
+
+
+class InvalidPlan(StadiumflowError):
+    """A match plan's body breaks the contract; ``field`` names the place
+    (``gates[3].expectedFans``) and ``index`` the gate's position, when it is a gate's."""
 
 
 class MissingParameter(StadiumflowError):

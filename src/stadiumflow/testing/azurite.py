@@ -160,6 +160,7 @@ def azure_env(azurite: Azurite | str) -> dict[str, str]:
         "AzureWebJobsStorage": connection,
         "TABLE_NAME_GATES": f"gatestatus{tag}",
         "TABLE_NAME_HISTORY": f"gatehistory{tag}",
+        "TABLE_NAME_PLANS": f"gateplans{tag}",
         "QUEUE_NAME_INFLOW": f"gates-inflow-{tag}",
         "QUEUE_NAME_CONTROL": f"gates-control-{tag}",
         "BLOB_CONTAINER_MODELS": f"ml-models-{tag}",

@@ -3,7 +3,8 @@
 Called at start-up by ``bootstrap`` (backend ``azure``) and by the Functions app's
 service builder: queues, tables and the container are created here, never per request.
 Names come from the public contract's settings (QUEUE_NAME_INFLOW, TABLE_NAME_GATES, ...);
-the events table, which the contract does not name, is named after the gates table.
+the events table, which the contract does not name, is named after the gates table, and
+the plans table is TABLE_NAME_PLANS (default ``gateplans``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from azure.data.tables import TableServiceClient
 
 from stadiumflow.adapters.azure.common import create_if_missing
 from stadiumflow.adapters.azure.events import AzureEventLog
+from stadiumflow.adapters.azure.plans import AzurePlanTable
 from stadiumflow.adapters.azure.queue import AzureQueue, create_queue, queue_client
 from stadiumflow.adapters.azure.table import AzureTableGateStore
 from stadiumflow.config import Settings
@@ -43,12 +45,15 @@ def build_azure_storage(
         settings.table_name_gates,
         settings.table_name_history,
         settings.table_name_gates + EVENTS_TABLE_SUFFIX,
+        settings.table_name_plans,
     )
     if create:
         queue.create()
         create_queue(control)
         for name in names:
             create_if_missing(f"table {name}", partial(tables.create_table, name))
-    gates, history, events = (tables.get_table_client(name) for name in names)
-    store = AzureTableGateStore(gates, history, AzureEventLog(events, control))
+    gates, history, events, plans = (tables.get_table_client(name) for name in names)
+    store = AzureTableGateStore(
+        gates, history, AzureEventLog(events, control), AzurePlanTable(plans)
+    )
     return queue, store

@@ -3,7 +3,8 @@
 ``gatestatus`` (TABLE_NAME_GATES): PartitionKey stadiumId, RowKey gateId. One entity per
 gate holds its status (``doc``, plus the contract's readable columns ``wait``/``state``/
 ``last_updated``/...) *and* its rolling window, so both move together in one
-conditional write. History: see ``history``; events: see ``events``.
+conditional write. History: see ``history``; events: see ``events``; match plans: see
+``plans`` (written at once by the operator's API, never by a session).
 
 What is atomic, and why processing stays correct without cross-partition transactions:
 a session buffers everything and writes at exit, in this order —
@@ -31,6 +32,7 @@ from stadiumflow.adapters.azure.common import translated
 from stadiumflow.adapters.azure.events import AzureEventLog
 from stadiumflow.adapters.azure.gate_entity import PendingGate, merged_gate, window_of
 from stadiumflow.adapters.azure.guarded import Merge, guarded_write
+from stadiumflow.adapters.azure.plans import AzurePlanTable
 from stadiumflow.adapters.azure.history import (
     bucket_of,
     bucket_range,
@@ -47,6 +49,7 @@ from stadiumflow.adapters.codec import (
     to_epoch_us,
 )
 from stadiumflow.domain.events import ControlEvent, StoredEvent
+from stadiumflow.domain.plan import MatchPlan
 from stadiumflow.domain.readings import GateKey
 from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary
 from stadiumflow.domain.window import GateWindow
@@ -102,6 +105,9 @@ class _AzureSession:
             if "doc" in entity
         }
 
+    def load_plans(self, stadium_ids: Iterable[str]) -> dict[str, list[MatchPlan]]:
+        return self._store.plan_table.of_stadiums(stadium_ids)
+
     def save(
         self,
         statuses: Sequence[GateStatus],
@@ -136,10 +142,17 @@ class _AzureSession:
 
 
 class AzureTableGateStore:
-    def __init__(self, gates: TableClient, history: TableClient, event_log: AzureEventLog) -> None:
+    def __init__(
+        self,
+        gates: TableClient,
+        history: TableClient,
+        event_log: AzureEventLog,
+        plans: AzurePlanTable,
+    ) -> None:
         self.gates = gates
         self.history_table = history
         self.event_log = event_log
+        self.plan_table = plans
 
     @contextmanager
     def session(self) -> Iterator[_AzureSession]:
@@ -236,7 +249,20 @@ class AzureTableGateStore:
         found.sort(key=lambda item: item.reading.ts)
         return found[:limit]
 
+    def save_plan(self, plan: MatchPlan) -> None:
+        self.plan_table.save(plan)
+
+    def add_plan(self, plan: MatchPlan) -> bool:
+        return self.plan_table.add(plan)
+
+    def plans(self, stadium_id: str) -> list[MatchPlan]:
+        return self.plan_table.of_stadium(stadium_id)
+
+    def delete_plans(self, stadium_id: str, kickoff: datetime | None = None) -> int:
+        return self.plan_table.delete(stadium_id, kickoff)
+
     def close(self) -> None:
         self.gates.close()
         self.history_table.close()
         self.event_log.close()
+        self.plan_table.close()

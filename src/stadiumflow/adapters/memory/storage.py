@@ -19,6 +19,7 @@ from datetime import datetime
 from stadiumflow.adapters.model_folder import check_name
 from stadiumflow.domain.errors import ModelUnavailable
 from stadiumflow.domain.events import ControlEvent, StoredEvent
+from stadiumflow.domain.plan import MatchPlan
 from stadiumflow.domain.readings import GateKey, Reading
 from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary
 from stadiumflow.domain.window import GateWindow
@@ -145,6 +146,9 @@ class _MemorySession:
         statuses = self._store._statuses
         return {g: statuses[g] for g in gates if g in statuses}
 
+    def load_plans(self, stadium_ids: Iterable[str]) -> dict[str, list[MatchPlan]]:
+        return {s: self._store._plans_of(s) for s in stadium_ids}
+
     def save(
         self,
         statuses: Sequence[GateStatus],
@@ -172,6 +176,7 @@ class MemoryGateStore:
         self._windows: dict[GateKey, GateWindow] = {}
         self._history: dict[tuple[str, str, datetime], ProcessedReading] = {}
         self._events: list[StoredEvent] = []
+        self._plans: dict[tuple[str, datetime], MatchPlan] = {}
 
     @contextmanager
     def session(self) -> Iterator[_MemorySession]:
@@ -235,6 +240,33 @@ class MemoryGateStore:
             ]
         rows.sort(key=lambda item: item.reading.ts)
         return rows[:limit]
+
+    def save_plan(self, plan: MatchPlan) -> None:
+        with self._lock:
+            self._plans[(plan.stadium_id, plan.kickoff)] = plan
+
+    def add_plan(self, plan: MatchPlan) -> bool:
+        with self._lock:
+            return self._plans.setdefault((plan.stadium_id, plan.kickoff), plan) is plan
+
+    def plans(self, stadium_id: str) -> list[MatchPlan]:
+        with self._lock:
+            return self._plans_of(stadium_id)
+
+    def _plans_of(self, stadium_id: str) -> list[MatchPlan]:
+        found = [p for (sid, _), p in self._plans.items() if sid == stadium_id]
+        return sorted(found, key=lambda p: p.kickoff)
+
+    def delete_plans(self, stadium_id: str, kickoff: datetime | None = None) -> int:
+        with self._lock:
+            doomed = [
+                key
+                for key in self._plans
+                if key[0] == stadium_id and (kickoff is None or key[1] == kickoff)
+            ]
+            for key in doomed:
+                del self._plans[key]
+        return len(doomed)
 
     def close(self) -> None:
         pass  # nothing to release

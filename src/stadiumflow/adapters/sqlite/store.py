@@ -4,7 +4,7 @@
 than the stored one (``ON CONFLICT ... WHERE``); ``history`` is keyed by
 (stadium, gate, ts) so a redelivered reading is ignored; ``gate_window`` persists each
 gate's rolling window in the same transaction, so a restarted worker continues where
-it stopped.
+it stopped. ``match_plan`` holds the operators' match plans (``plans.py``).
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ from stadiumflow.adapters.codec import (
     to_epoch_us,
 )
 from stadiumflow.adapters.event_codec import encode_data, event_of
+from stadiumflow.adapters.sqlite import plans as plan_rows
 from stadiumflow.adapters.sqlite.db import Synchronous, ThreadConnections
 from stadiumflow.domain.events import ControlEvent, StoredEvent
+from stadiumflow.domain.plan import MatchPlan
 from stadiumflow.domain.readings import GateKey
 from stadiumflow.domain.status import GateStatus, ProcessedReading, StadiumSummary
 from stadiumflow.domain.window import GateWindow, WindowPoint
@@ -163,6 +165,9 @@ class _SqliteSession:
                     found[(stadium, gate_id)] = status_from_doc(stadium, gate_id, decode_doc(doc))
         return found
 
+    def load_plans(self, stadium_ids: Iterable[str]) -> dict[str, list[MatchPlan]]:
+        return plan_rows.load_plans(self._conn, stadium_ids)
+
     def save(
         self,
         statuses: Sequence[GateStatus],
@@ -201,7 +206,7 @@ def _history_row(item: ProcessedReading) -> tuple[object, ...]:
 class SqliteGateStore:
     def __init__(self, path: Path, *, synchronous: Synchronous = "NORMAL") -> None:
         self._db = ThreadConnections(path, synchronous)
-        self._db.get().executescript(_SCHEMA)
+        self._db.get().executescript(_SCHEMA + plan_rows.SCHEMA)
         self._windows = _DecodedWindows()
 
     @contextmanager
@@ -261,6 +266,21 @@ class SqliteGateStore:
             (stadium_id, gate_id, low, high, limit),
         )
         return [history_from_row(stadium_id, gate_id, row) for row in rows]
+
+    def save_plan(self, plan: MatchPlan) -> None:
+        with self._db.transaction() as conn:
+            plan_rows.save_plan(conn, plan)
+
+    def add_plan(self, plan: MatchPlan) -> bool:
+        with self._db.transaction() as conn:
+            return plan_rows.add_plan(conn, plan)
+
+    def plans(self, stadium_id: str) -> list[MatchPlan]:
+        return plan_rows.plans(self._db.get(), stadium_id)
+
+    def delete_plans(self, stadium_id: str, kickoff: datetime | None = None) -> int:
+        with self._db.transaction() as conn:
+            return plan_rows.delete_plans(conn, stadium_id, kickoff)
 
     def close(self) -> None:
         self._db.close()
