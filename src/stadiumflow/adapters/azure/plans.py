@@ -92,9 +92,7 @@ class AzurePlanTable:
         with translated(self._what):
             keys = [
                 str(e["RowKey"])
-                for e in self.table.query_entities(
-                    query, parameters=parameters, select=["RowKey"]
-                )
+                for e in self.table.query_entities(query, parameters=parameters, select=["RowKey"])
             ]
             for key in keys:
                 self.table.delete_entity(stadium_id, key)  # already gone: not an error

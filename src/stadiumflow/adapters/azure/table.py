@@ -32,7 +32,6 @@ from stadiumflow.adapters.azure.common import translated
 from stadiumflow.adapters.azure.events import AzureEventLog
 from stadiumflow.adapters.azure.gate_entity import PendingGate, merged_gate, window_of
 from stadiumflow.adapters.azure.guarded import Merge, guarded_write
-from stadiumflow.adapters.azure.plans import AzurePlanTable
 from stadiumflow.adapters.azure.history import (
     bucket_of,
     bucket_range,
@@ -40,6 +39,7 @@ from stadiumflow.adapters.azure.history import (
     row_key,
     rows_of,
 )
+from stadiumflow.adapters.azure.plans import AzurePlanTable
 from stadiumflow.adapters.codec import (
     decode_doc,
     history_bounds_us,
