@@ -19,6 +19,7 @@ from stadiumflow.bootstrap import bootstrap
 from stadiumflow.config import Settings
 from stadiumflow.domain.errors import (
     InvalidLayout,
+    InvalidPlan,
     InvalidReading,
     MissingParameter,
     ModelUnavailable,
@@ -54,6 +55,16 @@ CASES: dict[str, tuple[Exception, int, dict[str, object]]] = {
             "message": "Expected a number >= 0.0",
             "field": "queueLength",
             "index": 3,
+        },
+    ),
+    "invalid plan": (
+        InvalidPlan("gate G1 is planned twice", field="gates[2].gateId", index=2),
+        400,
+        {
+            "error": "invalid_plan",
+            "message": "gate G1 is planned twice",
+            "field": "gates[2].gateId",
+            "index": 2,
         },
     ),
     "too many": (
@@ -151,6 +162,8 @@ def memory_services():
         "/api/flow/advice",
         "/api/flow/events",
         "/api/flow/history?gateId=G1",
+        "/api/flow/plan",
+        "/api/flow/plans?stadiumId=",
     ],
 )
 def test_a_missing_stadium_id_is_missing_parameter_over_http(memory_services, url):

@@ -18,6 +18,7 @@ from stadiumflow.entrypoints.http.security import SecurityMiddleware, warn_if_op
 KEY = "dev-key-0123456789abcdef"
 OTHER = "dev-key-fedcba9876543210"
 READ = "read-key-0123456789abcdef"
+OPERATOR = "operator-key-0123456789abcdef"
 
 
 async def echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -106,6 +107,41 @@ def test_read_keys_close_every_read_route_and_are_not_ingest_keys():
         assert call(middleware, path, method="GET")[0] == 202, path
 
 
+def test_plan_routes_need_an_operator_key_and_no_other_key_is_one():
+    middleware = secured(
+        STADIUMFLOW_INGEST_KEYS=KEY, STADIUMFLOW_READ_KEYS=READ, STADIUMFLOW_OPERATOR_KEYS=OPERATOR
+    )
+    for path in ("/api/flow/plan", "/api/flow/plans"):
+        for method in ("GET", "PUT", "DELETE"):
+            status, headers, body = call(middleware, path, method=method)
+            assert status == 401 and body["error"] == "unauthorized", (path, method)
+            assert "operator key" in body["message"]
+            assert b"x-functions-key" in headers[b"www-authenticate"]
+            for wrong in (KEY, READ, OPERATOR[:-1]):
+                code = f"code={wrong}".encode()
+                assert call(middleware, path, method=method, query=code)[0] == 401
+            allowed = [(b"x-functions-key", OPERATOR.encode())]
+            assert call(middleware, path, method=method, headers=allowed)[0] == 202
+            code = f"code={OPERATOR}".encode()
+            assert call(middleware, path, method=method, query=code)[0] == 202
+    # An operator key is not a read key either: each key opens its own routes.
+    code = f"code={OPERATOR}".encode()
+    assert call(middleware, "/api/flow/status", method="GET", query=code)[0] == 401
+
+
+def test_plan_routes_are_open_without_operator_keys_whatever_the_read_keys():
+    middleware = secured(STADIUMFLOW_READ_KEYS=READ)
+    assert call(middleware, "/api/flow/plan", method="PUT")[0] == 202
+    assert call(middleware, "/api/flow/plans", method="GET")[0] == 202
+    assert call(middleware, "/api/flow/status", method="GET")[0] == 401
+
+
+def test_a_plan_body_gets_the_body_deadline_too():
+    middleware = secured(STADIUMFLOW_BODY_TIMEOUT_SECONDS="0.05")
+    status, _, body = call(middleware, "/api/flow/plan", method="PUT", chunks=[b"{", None])
+    assert status == 408 and body["error"] == "request_timeout"
+
+
 def test_metrics_can_be_put_behind_the_read_key():
     middleware = secured(STADIUMFLOW_READ_KEYS=READ, STADIUMFLOW_METRICS_NEED_KEY="true")
     assert call(middleware, "/metrics", method="GET")[0] == 401
@@ -167,14 +203,20 @@ def test_the_open_warning_is_loud_and_keys_are_never_logged(caplog):
     assert any(
         r.levelno == logging.WARNING and "INGEST IS OPEN" in r.message for r in caplog.records
     )
+    assert any(
+        r.levelno == logging.WARNING and "MATCH PLANS ARE OPEN" in r.message for r in caplog.records
+    )
     caplog.clear()
-    settings = Settings(STADIUMFLOW_INGEST_KEYS=KEY, STADIUMFLOW_READ_KEYS=READ)
+    settings = Settings(
+        STADIUMFLOW_INGEST_KEYS=KEY, STADIUMFLOW_READ_KEYS=READ, STADIUMFLOW_OPERATOR_KEYS=OPERATOR
+    )
     warn_if_open(settings)
     middleware = SecurityMiddleware(echo_app, settings)
     call(middleware, "/api/flow/ingest", query=f"code={READ}".encode())
     call(middleware, "/api/flow/status", method="GET", query=f"code={KEY}".encode())
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert KEY not in caplog.text and READ not in caplog.text
+    call(middleware, "/api/flow/plan", method="GET", query=f"code={READ}".encode())
+    assert KEY not in caplog.text and READ not in caplog.text and OPERATOR not in caplog.text
     assert KEY not in repr(settings) and KEY not in str(settings.model_dump())
 
 

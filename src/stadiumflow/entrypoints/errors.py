@@ -7,13 +7,14 @@ only render the :class:`ErrorAnswer` decided here, so a client cannot tell them 
     MissingParameter    400     missing_parameter   message, field                -
     TooManyReadings     413     too_many_readings   message                       -
     InvalidReading      400     invalid_reading     message, field, index         -
+    InvalidPlan         400     invalid_plan        message, field, index         -
     NotFound            404     not_found           message                       -
     StorageUnavailable  503     unavailable         fixed; header Retry-After: 1  error
     anything else       500     internal            fixed "internal error"        traceback
 
 Only a typed error's own ``message`` ever reaches a client, never ``str(exc)`` of an
 unexpected one. Answers that no exception causes (a wrong content type, a body too
-large) are here too, as constants.
+large, a missing operator key) are here too, as constants.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import logging
 from dataclasses import dataclass
 
 from stadiumflow.domain.errors import (
+    InvalidPlan,
     InvalidReading,
     MissingParameter,
     NotFound,
@@ -29,6 +31,7 @@ from stadiumflow.domain.errors import (
     StorageUnavailable,
     TooManyReadings,
 )
+from stadiumflow.entrypoints.plan_wire import MAX_PLAN_BODY_BYTES
 from stadiumflow.entrypoints.wire import MAX_BODY_BYTES, ErrorOut
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,7 @@ ERROR_TABLE: dict[type[StadiumflowError], ErrorRule] = {
     MissingParameter: ErrorRule(400, "missing_parameter"),
     TooManyReadings: ErrorRule(413, "too_many_readings"),
     InvalidReading: ErrorRule(400, "invalid_reading"),
+    InvalidPlan: ErrorRule(400, "invalid_plan"),
     NotFound: ErrorRule(404, "not_found"),
     StorageUnavailable: ErrorRule(
         503,
@@ -82,6 +86,19 @@ UNSUPPORTED_MEDIA_TYPE = ErrorAnswer(
 BODY_TOO_LARGE = ErrorAnswer(
     413, ErrorOut("body_too_large", f"body is larger than {MAX_BODY_BYTES} bytes")
 )
+PLAN_BODY_TOO_LARGE = ErrorAnswer(
+    413, ErrorOut("body_too_large", f"body is larger than {MAX_PLAN_BODY_BYTES} bytes")
+)
+KEY_CHALLENGE = (("WWW-Authenticate", 'ApiKey header="x-functions-key", query="code"'),)
+OPERATOR_KEY_REQUIRED = ErrorAnswer(
+    401,
+    ErrorOut(
+        "unauthorized",
+        "an operator key is required: header x-functions-key or query parameter code",
+    ),
+    KEY_CHALLENGE,
+)
+"""The answer of both homes to a plan request without a valid operator key."""
 
 
 def rule_for(exc: BaseException) -> ErrorRule:

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from stadiumflow.bootstrap import Services
 from stadiumflow.domain.errors import InvalidReading
 from stadiumflow.entrypoints.health import consumer_json, scorer_json, wait_model_json
-from stadiumflow.entrypoints.http import advice, dashboard, docs
+from stadiumflow.entrypoints.http import advice, dashboard, docs, plans
 from stadiumflow.entrypoints.http.errors import EXCEPTION_HANDLERS, error_response
 from stadiumflow.entrypoints.http.event_stream import EventStreams
 from stadiumflow.entrypoints.http.group_commit import GroupCommit
@@ -243,6 +243,7 @@ def create_app(
         Route("/api/flow/events", events_endpoint, methods=["GET"]),
         Route("/metrics", metrics.endpoint, methods=["GET"]),
         *advice.routes(services),
+        *plans.routes(services),
         *dashboard.routes(),
         *docs.routes(),
     ]

@@ -5,17 +5,21 @@ another task and costs a large share of a single-reading ingest, the benchmarked
 
 Keys work exactly as Azure Functions function keys: header ``x-functions-key`` or query
 ``code=``, so the same turnstile firmware talks to both homes. Each configured key is
-kept only as its SHA-256 digest and every presented key is compared, through its digest,
-with all of them using ``hmac.compare_digest`` and no early exit: the time taken reveals
-neither which key matched nor a key's length. Keys are never logged.
+kept only as its SHA-256 digest and compared in constant time (``entrypoints/keys.py``,
+which the Functions app uses too). Keys are never logged.
 
 Who needs what:
 - ``/api/flow/ingest``: an ingest key, when STADIUMFLOW_INGEST_KEYS is set.
+- ``/api/flow/plan`` and ``/api/flow/plans`` (every method: the operator's match plans):
+  an operator key, when STADIUMFLOW_OPERATOR_KEYS is set; open when it is not (logged
+  loudly at start-up).
 - every other ``/api/flow/*`` route (status, events, history, stadiums, advice, and any
   added later: default deny) and the dashboard page ``/``: a read key, when
   STADIUMFLOW_READ_KEYS is set. An ingest key is *not* a read key and a read key is not
   an ingest key: device keys sit in turnstiles that anyone can unscrew, and a stolen one
   must not reveal where the crowd is, nor a dashboard key let a browser inject readings.
+  An operator key is neither (and neither is an operator key): it changes what the
+  service expects, and only the operations centre holds one.
 - ``/metrics``: a read key only with STADIUMFLOW_METRICS_NEED_KEY (Prometheus can send it).
 - open always: ``/healthz`` and ``/readyz`` (orchestrator probes; no stadium data),
   ``/openapi.json`` and ``/docs`` (the public contract), ``/static/*`` (the dashboard's
@@ -33,50 +37,38 @@ the deadline frees what it holds and answers 408.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import math
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
-from pydantic import SecretStr
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stadiumflow.config import Settings
-from stadiumflow.entrypoints.http.errors import error_response
+from stadiumflow.entrypoints.errors import KEY_CHALLENGE, OPERATOR_KEY_REQUIRED
+from stadiumflow.entrypoints.http.errors import error_response, render
 from stadiumflow.entrypoints.http.limits import BodyDeadlines, TokenBuckets
+from stadiumflow.entrypoints.keys import KEY_HEADER, KEY_QUERY, KeyRing, parse_keys
 
 log = logging.getLogger(__name__)
 
-KEY_HEADER = b"x-functions-key"
-KEY_QUERY = "code"
 INGEST_PATH = "/api/flow/ingest"
+OPERATOR_PATHS = frozenset({"/api/flow/plan", "/api/flow/plans"})
 BURST_FACTOR = 2.0
 DEFAULT_KEYED_RATE = 200.0
 """Ingest requests/s per device key when STADIUMFLOW_INGEST_RATE is unset."""
-_CHALLENGE = {"WWW-Authenticate": 'ApiKey header="x-functions-key", query="code"'}
+_CHALLENGE = dict(KEY_CHALLENGE)
+_KEY_HEADER = KEY_HEADER.encode()
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-_OPEN, _INGEST, _READ, _METRICS = range(4)
+_OPEN, _INGEST, _READ, _METRICS, _OPERATOR = range(5)
 
 Rejected = Callable[[str], None]
 """Called with the reason ("unauthorized", "rate_limited", "body_timeout") of an ingest refusal."""
 
 
-def parse_keys(secret: SecretStr | None) -> list[str]:
-    """The comma-separated keys of a setting, blanks dropped."""
-    if secret is None:
-        return []
-    return [k.strip() for k in secret.get_secret_value().split(",") if k.strip()]
-
-
-def _digest(key: str | bytes) -> bytes:
-    return hashlib.sha256(key.encode() if isinstance(key, str) else key).digest()
-
-
 def _presented_key(scope: Scope) -> bytes | None:
     for name, value in scope["headers"]:
-        if name == KEY_HEADER:
+        if name == _KEY_HEADER:
             return bytes(value)
     query: bytes = scope.get("query_string", b"")
     if query:
@@ -89,20 +81,11 @@ def _presented_key(scope: Scope) -> bytes | None:
     return None
 
 
-def _matches(presented: bytes | None, digests: list[bytes]) -> bytes | None:
-    """The digest of ``presented`` if it is one of the keys; all keys compared, always."""
-    if presented is None:
-        return None
-    digest = _digest(presented)
-    found = False
-    for known in digests:
-        found |= hmac.compare_digest(digest, known)
-    return digest if found else None
-
-
 def _classify(path: str) -> int:
     if path == INGEST_PATH:
         return _INGEST
+    if path in OPERATOR_PATHS:
+        return _OPERATOR
     if path.startswith("/api/flow/") or path == "/":
         return _READ
     if path == "/metrics":
@@ -119,6 +102,12 @@ def warn_if_open(settings: Settings) -> None:
         )
     if not parse_keys(settings.read_keys):
         log.info("reads are open (STADIUMFLOW_READ_KEYS is not set)")
+    if not parse_keys(settings.operator_keys):
+        log.warning(
+            "MATCH PLANS ARE OPEN: STADIUMFLOW_OPERATOR_KEYS is not set, so anyone who can"
+            " reach this server can read, replace and delete match plans. Set it to a"
+            " comma-separated list of operator keys."
+        )
 
 
 class SecurityMiddleware:
@@ -126,12 +115,13 @@ class SecurityMiddleware:
 
     def __init__(self, app: ASGIApp, settings: Settings, on_reject: Rejected | None = None):
         self.app = app
-        self._ingest = [_digest(k) for k in parse_keys(settings.ingest_keys)]
-        self._read = [_digest(k) for k in parse_keys(settings.read_keys)]
-        self._metrics_need_key = settings.metrics_need_key and bool(self._read)
+        self._ingest = KeyRing.of(settings.ingest_keys)
+        self._read = KeyRing.of(settings.read_keys)
+        self._operator = KeyRing.of(settings.operator_keys)
+        self._metrics_need_key = settings.metrics_need_key and not self._read.is_open
         rate = settings.ingest_rate
         if rate is None:
-            rate = DEFAULT_KEYED_RATE if self._ingest else 0.0
+            rate = DEFAULT_KEYED_RATE if not self._ingest.is_open else 0.0
         self._buckets = TokenBuckets(rate, max(1.0, BURST_FACTOR * rate)) if rate > 0 else None
         self._deadlines = BodyDeadlines(settings.body_timeout_seconds)
         self._on_reject = on_reject
@@ -144,10 +134,14 @@ class SecurityMiddleware:
         if kind == _INGEST:
             await self._ingest_request(scope, receive, send)
             return
-        needs_read_key = (kind == _READ and self._read) or (
+        if kind == _OPERATOR and not self._operator.allows(_presented_key(scope)):
+            log.debug("401 %s %s: no operator key", scope["method"], scope["path"])
+            await render(OPERATOR_KEY_REQUIRED)(scope, receive, send)
+            return
+        needs_read_key = (kind == _READ and not self._read.is_open) or (
             kind == _METRICS and self._metrics_need_key
         )
-        if needs_read_key and _matches(_presented_key(scope), self._read) is None:
+        if needs_read_key and self._read.match(_presented_key(scope)) is None:
             await _unauthorized(scope, receive, send, "a read key is required")
             return
         if scope["method"] in _BODY_METHODS:
@@ -157,8 +151,8 @@ class SecurityMiddleware:
 
     async def _ingest_request(self, scope: Scope, receive: Receive, send: Send) -> None:
         bucket: object
-        if self._ingest:
-            digest = _matches(_presented_key(scope), self._ingest)
+        if not self._ingest.is_open:
+            digest = self._ingest.match(_presented_key(scope))
             if digest is None:
                 self._reject("unauthorized")
                 await _unauthorized(scope, receive, send, "a device key is required")
