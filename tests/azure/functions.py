@@ -63,3 +63,27 @@ def deliver_body(body: bytes, dequeue_count: int = 1) -> None:
 
 def body_json(response: func.HttpResponse) -> Any:
     return json.loads(response.get_body())
+
+
+def call_plan(
+    method: str,
+    params: dict[str, str],
+    body: bytes | str | Any = b"",
+    *,
+    content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
+    route: str = "plan",
+) -> func.HttpResponse:
+    """``METHOD /api/flow/plan`` (or ``/api/flow/plans``) through its user function."""
+    if not isinstance(body, bytes | str):
+        body = json.dumps(body)
+    data = body.encode() if isinstance(body, str) else body
+    request = func.HttpRequest(
+        method,
+        f"http://localhost/api/flow/{route}",
+        headers={"Content-Type": content_type, **(headers or {})},
+        params=params,
+        body=data,
+    )
+    response: func.HttpResponse = user_function(f"flow_{route}")(request)
+    return response

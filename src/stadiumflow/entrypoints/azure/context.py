@@ -14,6 +14,7 @@ import threading
 from stadiumflow.adapters.azure.storage import build_azure_storage
 from stadiumflow.bootstrap import Services, bootstrap
 from stadiumflow.config import Settings
+from stadiumflow.entrypoints.keys import KeyRing
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,11 @@ def get_services() -> Services:
                 queue, store = build_azure_storage(settings)
                 _services = bootstrap(settings, queue=queue, store=store)
                 log.info("stadiumflow services built for this worker process")
+                if KeyRing.of(settings.operator_keys).is_open:
+                    log.warning(
+                        "MATCH PLANS ARE OPEN to any function key: STADIUMFLOW_OPERATOR_KEYS"
+                        " is not set. Set it to the operators' keys."
+                    )
     return _services
 
 
