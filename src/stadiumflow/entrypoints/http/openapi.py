@@ -12,10 +12,19 @@ from stadiumflow.adapters.event_codec import ControlEventOut
 from stadiumflow.entrypoints.errors import (
     BODY_TOO_LARGE,
     ERROR_TABLE,
+    PLAN_BODY_TOO_LARGE,
     UNEXPECTED,
     UNSUPPORTED_MEDIA_TYPE,
 )
 from stadiumflow.entrypoints.http.event_stream import MAX_BACKLOG
+from stadiumflow.entrypoints.plan_wire import (
+    MAX_PLAN_BODY_BYTES,
+    PLAN_WHOLE_NUMBER_FIELDS,
+    DeletedOut,
+    PlanIn,
+    PlanOut,
+    PlansOut,
+)
 from stadiumflow.entrypoints.wire import (
     MAX_READINGS_PER_REQUEST,
     WHOLE_NUMBER_FIELDS,
@@ -62,7 +71,8 @@ _EDGE_ERRORS = {"unauthorized": 401, "request_timeout": 408, "rate_limited": 429
 def error_codes() -> dict[str, int]:
     """Every ``error`` code an answer may carry, with its HTTP status."""
     codes = {rule.code: rule.status for rule in (*ERROR_TABLE.values(), UNEXPECTED)}
-    codes |= {a.body.error: a.status for a in (UNSUPPORTED_MEDIA_TYPE, BODY_TOO_LARGE)}
+    answers = (UNSUPPORTED_MEDIA_TYPE, BODY_TOO_LARGE, PLAN_BODY_TOO_LARGE)
+    codes |= {a.body.error: a.status for a in answers}
     return codes | _EDGE_ERRORS
 
 
@@ -72,18 +82,23 @@ def _error_code_description() -> str:
 
 
 # Keys as Azure Functions function keys: header x-functions-key or query code. Each is
-# required only when configured (STADIUMFLOW_INGEST_KEYS, STADIUMFLOW_READ_KEYS), hence {}.
+# required only when configured (STADIUMFLOW_INGEST_KEYS, STADIUMFLOW_READ_KEYS,
+# STADIUMFLOW_OPERATOR_KEYS), hence {}.
 _SECURITY_SCHEMES = {
     "keyHeader": {
         "type": "apiKey",
         "in": "header",
         "name": "x-functions-key",
-        "description": "A device key for ingest, a read key for the rest, when configured",
+        "description": "A device key for ingest, an operator key for match plans, a read key"
+        " for the rest, when configured",
     },
     "keyQuery": {"type": "apiKey", "in": "query", "name": "code"},
 }
 _KEYS: list[dict[str, list[str]]] = [{"keyHeader": []}, {"keyQuery": []}, {}]
 _UNAUTHORIZED = _error("A key is required and was missing or wrong")
+_OPERATOR_UNAUTHORIZED = _error(
+    "An operator key is required (STADIUMFLOW_OPERATOR_KEYS) and was missing or wrong"
+)
 _SECURED_INGEST = {
     "401": _UNAUTHORIZED,
     "408": _error("The body did not arrive within the deadline"),
@@ -103,6 +118,103 @@ _EVENTS_DESCRIPTION = """Messages, each with `event:` and one line of JSON `data
 Comment lines (`: keep-alive`) are sent when the stream is otherwise idle for 15 s."""
 
 
+_STADIUM = _query("stadiumId", "Stadium", required=True, **_ID)
+_KICKOFF_YEARS = "^20[0-9]{2}-"
+"""Kickoffs are in 2000-2099 (in UTC, as the descriptions say): a pattern says that much."""
+_KICKOFF = _query(
+    "kickoff",
+    "The plan's kickoff, ISO 8601 with a timezone (any offset: compared as an instant)",
+    required=False,
+    format="date-time",
+    pattern=_KICKOFF_YEARS,
+)
+_STADIUM_ERRORS = "`missing_parameter` without stadiumId; `invalid_reading` if it is malformed"
+_UNAVAILABLE = _error("Storage unavailable; retry")
+
+
+def _plan_paths(
+    plan_in: dict[str, Any],
+    plan: dict[str, Any],
+    plans: dict[str, Any],
+    deleted: dict[str, Any],
+) -> dict[str, Any]:
+    """The operator's match plan routes (``entrypoints/http/plans.py``)."""
+    security = _KEYS
+    return {
+        "/api/flow/plan": {
+            "put": {
+                "summary": "Store a stadium's plan for one match day",
+                "description": "Replaces the stadium's plan at the same kickoff. Validated"
+                " like ingest: unknown fields refused, whole numbers for counts, each gateId"
+                " once; an invalid plan stores nothing.",
+                "operationId": "putPlan",
+                "security": security,
+                "parameters": [_STADIUM],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": plan_in}},
+                },
+                "responses": {
+                    "200": _json(plan, "Stored; the plan as stored (kickoff in UTC)"),
+                    "400": _error(
+                        f"{_STADIUM_ERRORS}; `invalid_plan` for the body, `field` naming the"
+                        " place (`gates[3].expectedFans`) and `index` the gate"
+                    ),
+                    "401": _OPERATOR_UNAUTHORIZED,
+                    "408": _error("The body did not arrive within the deadline"),
+                    "413": _error(f"Body over {MAX_PLAN_BODY_BYTES} bytes"),
+                    "415": _error("Content-Type is not application/json"),
+                    "503": _UNAVAILABLE,
+                },
+            },
+            "get": {
+                "summary": "A stadium's plan",
+                "description": "With `kickoff`, the plan at that kickoff. Without, the plan"
+                " in force at the stadium's newest reading (the wall clock if it has none:"
+                " from 12 h before its kickoff to 6 h after), else the next kickoff after"
+                " then, else the latest.",
+                "operationId": "getPlan",
+                "security": security,
+                "parameters": [_STADIUM, _KICKOFF],
+                "responses": {
+                    "200": _json(plan, "The plan"),
+                    "400": _error(f"{_STADIUM_ERRORS}; `invalid_reading` for a bad kickoff"),
+                    "401": _OPERATOR_UNAUTHORIZED,
+                    "404": _error("No such plan"),
+                    "503": _UNAVAILABLE,
+                },
+            },
+            "delete": {
+                "summary": "Delete a stadium's plan at a kickoff, or all its plans",
+                "operationId": "deletePlan",
+                "security": security,
+                "parameters": [_STADIUM, _KICKOFF],
+                "responses": {
+                    "200": _json(deleted, "How many plans were deleted"),
+                    "400": _error(f"{_STADIUM_ERRORS}; `invalid_reading` for a bad kickoff"),
+                    "401": _OPERATOR_UNAUTHORIZED,
+                    "404": _error("No such plan: nothing deleted"),
+                    "503": _UNAVAILABLE,
+                },
+            },
+        },
+        "/api/flow/plans": {
+            "get": {
+                "summary": "Every plan of a stadium, in kickoff order",
+                "operationId": "listPlans",
+                "security": security,
+                "parameters": [_STADIUM],
+                "responses": {
+                    "200": _json(plans, "The plans (none: an empty list)"),
+                    "400": _error(_STADIUM_ERRORS),
+                    "401": _OPERATOR_UNAUTHORIZED,
+                    "503": _UNAVAILABLE,
+                },
+            }
+        },
+    }
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     schemas, comps = msgspec.json.schema_components(
@@ -115,16 +227,26 @@ def openapi_document() -> dict[str, Any]:
             ErrorOut,
             ControlEventOut,
             AdviceOut,
+            PlanIn,
+            PlanOut,
+            PlansOut,
+            DeletedOut,
         ],
         ref_template=_REF,
     )
     ingest_schema, status_schema, stadiums_schema, history_schema, accepted, _, event, advice = (
-        schemas
+        schemas[:8]
     )
     comps["ErrorOut"]["properties"]["error"]["description"] = _error_code_description()
     reading = comps["ReadingIn"]["properties"]
     for name in WHOLE_NUMBER_FIELDS:  # decoded as numbers, accepted only when whole
         reading[name]["type"] = "integer"
+    comps["PlanIn"]["properties"]["kickoff"]["pattern"] = _KICKOFF_YEARS
+    gate_plan = comps["GatePlanIn"]["properties"]
+    for name in PLAN_WHOLE_NUMBER_FIELDS:  # the same, for the plan's counts
+        for branch in gate_plan[name].get("anyOf", [gate_plan[name]]):
+            if branch.get("type") == "number":
+                branch["type"] = "integer"
     return {
         "openapi": "3.1.0",
         "info": {
@@ -289,6 +411,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            **_plan_paths(*schemas[8:]),
             "/metrics": {
                 "get": {
                     "summary": "Prometheus metrics (text exposition format)",
