@@ -23,6 +23,7 @@ from stadiumflow.ports import (
     WaitModel,
 )
 from stadiumflow.services.consume import ConsumerStats
+from stadiumflow.services.plans import seed_plans
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,12 @@ def bootstrap(
     scorer: AnomalyScorer | None = None,
     clock: Clock | None = None,
 ) -> Services:
-    """Build the services from settings; any adapter may be passed in instead (tests)."""
+    """Build the services from settings; any adapter may be passed in instead (tests).
+
+    Start-up work happens here, once per process of every home (server, worker, Functions
+    worker): the Azure queues and tables are created, and the layouts' match plans are
+    saved into the store where it holds none at their kickoff.
+    """
     if queue is None or store is None:
         built_queue, built_store = _build_storage(settings)
         queue = queue or built_queue
@@ -177,6 +183,8 @@ def bootstrap(
     log.info("wait model: %s (%s)", model.name, model.version)
     from stadiumflow.layouts.catalog import LayoutCatalog
 
+    layouts = LayoutCatalog.from_dir(settings.layout_dir)
+    seed_plans(store, layouts.plans())
     return Services(
         settings,
         queue,
@@ -184,5 +192,5 @@ def bootstrap(
         model,
         clock or SystemClock(),
         scorer=scorer or build_scorer(settings),
-        layouts=LayoutCatalog.from_dir(settings.layout_dir),
+        layouts=layouts,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from stadiumflow.domain.errors import InvalidLayout as InvalidLayout  # its old home
+from stadiumflow.domain.plan import MatchPlan
 
 DEGREES_FULL_CIRCLE = 360.0
 
@@ -50,6 +51,8 @@ class StadiumLayout:
 
     walk_minutes(a, b) is an explicit override from ``walks`` when present, otherwise
     the arc between the two gates' angles as a share of ``perimeter_walk_minutes``.
+    ``plans``: match plans the operator wrote in the layout file, in kickoff order
+    (stored at start-up unless the store holds one at the same kickoff).
     """
 
     stadium_id: str
@@ -58,6 +61,7 @@ class StadiumLayout:
     sectors: tuple[SectorLayout, ...]
     perimeter_walk_minutes: float
     walks: dict[tuple[str, str], float] = field(default_factory=dict)
+    plans: tuple[MatchPlan, ...] = ()
 
     @property
     def capacity(self) -> int:

@@ -25,18 +25,41 @@ A layout file (see ``agadir.toml`` for a commented example)::
     to = "G2"
     minutes = 3
 
+    [[plans]]                     # optional: match plans, one per match day
+    kickoff = 2025-07-14T20:00:00Z  # a TOML date-time with Z or an offset (or such a string)
+    [[plans.gates]]               # the gates the plan names (not necessarily all)
+    id = "G1"                     # one of the [[gates]] above, once per plan
+    expected_fans = 5200          # fans expected to enter there over the match day
+    lanes = 6                     # optional: default, the gate's lanes above
+
+A plan from a layout file is saved into the store at start-up unless the store already
+holds a plan for that stadium and kickoff: a plan the operator PUT through the API wins,
+and a plan deleted through the API comes back at the next start while the file holds
+it (edit the file to remove it for good). The limits are the API's
+(``domain/plan_book.py``): at most 500 gates, 0 to 1,000,000 fans, 1 to 200 lanes, a
+kickoff from 2000 to 2099; unknown keys in a plan are refused.
+
 Errors name the offending field, e.g. ``gates[3].lanes: must be an integer >= 1``.
 """
 
 from __future__ import annotations
 
 import tomllib
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from stadiumflow.domain.errors import InvalidLayout
 from stadiumflow.domain.layout import GateLayout, SectorLayout, StadiumLayout
+from stadiumflow.domain.plan import GatePlan, MatchPlan
+from stadiumflow.domain.plan_book import (
+    MAX_EXPECTED_FANS,
+    MAX_PLAN_GATES,
+    MAX_PLAN_LANES,
+    first_duplicate,
+    kickoff_in_range,
+)
 
 SHIPPED_LAYOUTS: tuple[str, ...] = ("AGADIR", "RABAT", "CASABLANCA")
 MAX_LANES = 200
@@ -106,7 +129,78 @@ def parse_layout(data: Any, *, where: str = "layout") -> StadiumLayout:
             if end not in gate_ids:
                 raise InvalidLayout(f"unknown gate {end!r}", where=at)
         walks[(a, b)] = _number(row, "minutes", at, 0.0, 120.0, None)
-    return StadiumLayout(stadium_id, name, gates, sectors, perimeter, walks)
+    plans = _plans(data.get("plans", []), stadium_id, {g.gate_id: g for g in gates}, where)
+    return StadiumLayout(stadium_id, name, gates, sectors, perimeter, walks, plans)
+
+
+_PLAN_KEYS = frozenset({"kickoff", "gates"})
+_PLAN_GATE_KEYS = frozenset({"id", "expected_fans", "lanes"})
+
+
+def _plans(
+    rows: Any, stadium_id: str, gates: dict[str, GateLayout], where: str
+) -> tuple[MatchPlan, ...]:
+    if not isinstance(rows, list):
+        raise InvalidLayout("must be an array of [[plans]] tables", where=f"{where}: plans")
+    plans = tuple(
+        _plan(row, stadium_id, gates, f"{where}: plans[{i}]") for i, row in enumerate(rows)
+    )
+    twice = first_duplicate(p.kickoff.isoformat() for p in plans)
+    if twice is not None:
+        raise InvalidLayout("a second plan at the same kickoff", where=f"{where}: plans[{twice}]")
+    return tuple(sorted(plans, key=lambda p: p.kickoff))
+
+
+def _plan(row: Any, stadium_id: str, gates: dict[str, GateLayout], at: str) -> MatchPlan:
+    _known_keys(row, _PLAN_KEYS, at)
+    kickoff = _kickoff(row.get("kickoff"), f"{at}.kickoff")
+    rows = row.get("gates")
+    if not isinstance(rows, list) or not rows or len(rows) > MAX_PLAN_GATES:
+        raise InvalidLayout(
+            f"needs 1 to {MAX_PLAN_GATES} [[plans.gates]] entries", where=f"{at}.gates"
+        )
+    planned = tuple(_plan_gate(r, gates, f"{at}.gates[{j}]") for j, r in enumerate(rows))
+    twice = first_duplicate(g.gate_id for g in planned)
+    if twice is not None:
+        raise InvalidLayout(
+            f"gate {planned[twice].gate_id!r} is planned twice", where=f"{at}.gates[{twice}].id"
+        )
+    return MatchPlan(stadium_id, kickoff, planned)
+
+
+def _plan_gate(row: Any, gates: dict[str, GateLayout], at: str) -> GatePlan:
+    _known_keys(row, _PLAN_GATE_KEYS, at)
+    gate_id = _text(row, "id", at)
+    if gate_id not in gates:
+        raise InvalidLayout(f"unknown gate {gate_id!r}", where=f"{at}.id")
+    fans = _number(row, "expected_fans", at, 0, MAX_EXPECTED_FANS, None, integer=True)
+    lanes = _number(row, "lanes", at, 1, MAX_PLAN_LANES, gates[gate_id].lanes, integer=True)
+    return GatePlan(gate_id, int(fans), int(lanes))
+
+
+def _kickoff(value: Any, at: str) -> datetime:
+    """A TOML date-time with an offset (or an ISO 8601 string with one, from JSON)."""
+    hint = "must be a date-time with Z or an offset, e.g. 2025-07-14T20:00:00Z"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidLayout(hint, where=at) from None
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidLayout(hint, where=at)
+    if not kickoff_in_range(value):
+        raise InvalidLayout("must be from 2000 to 2099", where=at)
+    return value.astimezone(UTC)
+
+
+def _known_keys(row: Any, known: frozenset[str], at: str) -> None:
+    if not isinstance(row, dict):
+        raise InvalidLayout("must be a table", where=at)
+    for key in row:
+        if key not in known:
+            raise InvalidLayout(
+                f"unknown key (known: {', '.join(sorted(known))})", where=f"{at}.{key}"
+            )
 
 
 def _gate(row: Any, at: str, sector_ids: set[str]) -> GateLayout:

@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from stadiumflow.domain.layout import StadiumLayout
+from stadiumflow.domain.plan import MatchPlan
 from stadiumflow.layouts import SHIPPED_LAYOUTS, load_layout
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,10 @@ class LayoutCatalog:
 
     def stadium_ids(self) -> list[str]:
         return sorted(self._layouts)
+
+    def plans(self) -> list[MatchPlan]:
+        """The match plans of every layout (``[[plans]]``), by stadium then kickoff."""
+        return [plan for sid in self.stadium_ids() for plan in self._layouts[sid].plans]
 
 
 @cache
