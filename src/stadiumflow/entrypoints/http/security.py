@@ -1,4 +1,4 @@
-"""Device keys, read keys, the ingest rate limit and the request-body deadline.
+"""Device, read and operator keys, the ingest rate limit and the request-body deadline.
 
 One pure ASGI middleware (not Starlette's BaseHTTPMiddleware, which runs the app in
 another task and costs a large share of a single-reading ingest, the benchmarked path).
