@@ -97,9 +97,10 @@ class WorkerRunner:
     def __call__(self, day: SimulatedDay, out: DayOutputs) -> None:
         store = self.new_store()
         if self.plans:
-            if self.plans_refused is not None or day.plan is None:
+            save_plan = getattr(store, "save_plan", None)  # not on every store yet
+            if not callable(save_plan) or day.plan is None:
                 return
-            store.save_plan(day.plan)  # type: ignore[attr-defined]  # not on every store yet
+            save_plan(day.plan)
         run_day_through_worker(day, self.model, out, store)
 
 
