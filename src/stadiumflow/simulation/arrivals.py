@@ -7,6 +7,7 @@ when each fan reaches the gate (see ``stadium.py``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -63,6 +64,64 @@ def curve_arrival_seconds(
     before = sample_minutes_before(n, curve, open_minutes_before, rng) + shift
     before = np.clip(before, -curve.late_until_minutes_after, open_minutes_before)
     return np.sort((open_minutes_before - before) * SECONDS_PER_MINUTE)
+
+
+_GRID_MINUTES = 0.05  # resolution of the expected arrival curve
+
+
+def expected_arrival_shares(curve: ArrivalCurve, open_minutes_before: float) -> np.ndarray:
+    """The share of a gate's fans expected to arrive in each minute after the gates open.
+
+    What ``curve_arrival_seconds`` draws from, in expectation: the early, main (gamma) and
+    late parts, clipped to the day's span like the draws, and averaged over the gate's
+    unknown peak shift (normal, ``gate_peak_jitter_minutes``). Surges are incidents, not
+    part of the curve.
+
+    >>> shares = expected_arrival_shares(ArrivalCurve(), 180.0)
+    >>> len(shares), round(float(shares.sum()), 6), int(shares.argmax())  # peak 45 min before
+    (201, 1.0, 134)
+    """
+    late_until = curve.late_until_minutes_after
+    span = open_minutes_before + late_until
+    before = np.arange(0.0, span + _GRID_MINUTES / 2, _GRID_MINUTES) - late_until
+    main = np.zeros_like(before)
+    scale = max(curve.peak_minutes_before - curve.floor_minutes, 1.0) / max(curve.shape - 1, 0.2)
+    x = before - curve.floor_minutes
+    positive = x > 0
+    main[positive] = np.exp(
+        (curve.shape - 1) * np.log(x[positive])
+        - x[positive] / scale
+        - math.lgamma(curve.shape)
+        - curve.shape * math.log(scale)
+    )
+    main *= _GRID_MINUTES
+    main[-1] += max(1.0 - main.sum(), 0.0)  # the tail past opening is clipped to opening
+    early = _uniform(before, EARLY_UNTIL_MINUTES_BEFORE, open_minutes_before)
+    late = _uniform(before, -late_until, LATE_FROM_MINUTES_BEFORE)
+    main_share = 1.0 - curve.early_share - curve.late_share
+    mass = main_share * main / main.sum() + curve.early_share * early + curve.late_share * late
+    if curve.gate_peak_jitter_minutes:
+        sd = curve.gate_peak_jitter_minutes
+        offsets = np.arange(-4 * sd, 4 * sd + _GRID_MINUTES / 2, _GRID_MINUTES)
+        kernel = np.exp(-0.5 * (offsets / sd) ** 2)
+        spread = np.convolve(mass, kernel / kernel.sum())
+        edge = len(offsets) // 2
+        mass = spread[edge : edge + len(before)].copy()
+        mass[0] += spread[:edge].sum()  # shifted past the ends: clipped to them, as drawn
+        mass[-1] += spread[edge + len(before) :].sum()
+    minute = np.clip(np.floor(open_minutes_before - before).astype(int), 0, math.ceil(span))
+    counts = np.bincount(minute, weights=mass, minlength=math.ceil(span) + 1)
+    shares: np.ndarray = counts / counts.sum()
+    return shares
+
+
+def _uniform(grid: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Unit mass spread evenly over the grid points in [low, high]."""
+    inside = (grid >= min(low, high)) & (grid <= max(low, high))
+    if not inside.any():
+        inside = np.abs(grid - low) == np.abs(grid - low).min()
+    found: np.ndarray = inside / inside.sum()
+    return found
 
 
 def add_surge(

@@ -2,19 +2,27 @@
 
 Every random choice draws from streams spawned from ``seed`` (numpy SeedSequence), one
 per concern (demand, arrivals, incidents, each gate's services and sensor, fans'
-behaviour), so a run is reproducible and changing one concern does not reshuffle others.
+behaviour, the plan's allocation error), so a run is reproducible and changing one
+concern does not reshuffle others.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import numpy as np
 import simpy
 
 from stadiumflow.domain.layout import StadiumLayout
-from stadiumflow.simulation.arrivals import add_surge, curve_arrival_seconds, gate_demand
+from stadiumflow.simulation.arrivals import (
+    add_surge,
+    curve_arrival_seconds,
+    expected_arrival_shares,
+    gate_demand,
+)
 from stadiumflow.simulation.control import Advisor, ControlRoom, tick_reading
 from stadiumflow.simulation.gate import Gate
 from stadiumflow.simulation.incidents import draw_incidents, turnstile_failure
@@ -26,13 +34,16 @@ from stadiumflow.simulation.params import (
     ServiceFamily,
     ServiceSpec,
 )
+from stadiumflow.simulation.plans import GateProfile, minute_counts, shares_of, simulated_plan
 from stadiumflow.simulation.results import GateSummary, MatchDayResult, ObservedMinute, red_minutes
 from stadiumflow.simulation.sensors import GateSensor, Window
 from stadiumflow.simulation.service_times import ServiceSampler
 from stadiumflow.simulation.stadium import Stadium, fan_stream
-from stadiumflow.simulation.truth import FORECAST_HORIZON_SECONDS, WaitTruth
+from stadiumflow.simulation.truth import FORECAST_30_SECONDS, FORECAST_HORIZON_SECONDS, WaitTruth
 
-_STREAMS = 6  # demand, arrivals, incidents, behaviour, services (spawned), sensors (spawned)
+# demand, arrivals, incidents, behaviour, services (spawned), sensors (spawned), plan. A
+# stream added last leaves the others as they were: spawn(n) begins with spawn(n - 1).
+_STREAMS = 7
 
 
 def service_spec_for(layout: StadiumLayout, params: MatchDayParams, gate_id: str) -> ServiceSpec:
@@ -62,6 +73,7 @@ def run_match_day(
     gate_ids = layout.gate_ids
     service_seeds = streams[4].spawn(len(gate_ids))
     sensor_seeds = streams[5].generate_state(len(gate_ids)).tolist()
+    plan_seed = streams[6]
 
     incidents = params.incidents
     if incidents is None:
@@ -122,7 +134,37 @@ def run_match_day(
         if on_minute is not None:
             on_minute(minute, total)
     env.run()  # drain: every fan who joined gets served, so every wait is known
-    return _result(layout, params, seed, incidents, gates, sensors, stadium)
+    result = _result(layout, params, seed, incidents, gates, sensors, stadium)
+    plan = simulated_plan(
+        layout.stadium_id,
+        params.kickoff,
+        {gid: len(gates[gid].waits) for gid in gate_ids},  # the fans who entered there
+        {gid: gates[gid].lanes for gid in gate_ids},
+        plan_seed,
+    )
+    return replace(result, plan=plan, profiles=_profiles(params, specs, arrivals, gates))
+
+
+def _profiles(
+    params: MatchDayParams,
+    specs: Mapping[str, ServiceSpec],
+    arrivals: Mapping[str, np.ndarray] | None,
+    gates: Mapping[str, Gate],
+) -> tuple[GateProfile, ...]:
+    """Each gate's service mean, arrival shape (the curve's expectation, or the shape of
+    the arrivals given instead of it) and the fans who really joined it, per minute."""
+    minutes = math.ceil(params.open_minutes_before + params.curve.late_until_minutes_after) + 1
+    curve = tuple(expected_arrival_shares(params.curve, params.open_minutes_before).tolist())
+    return tuple(
+        GateProfile(
+            gid,
+            params.gates_open,
+            specs[gid].mean_seconds,
+            curve if arrivals is None else shares_of(np.asarray(arrivals.get(gid, [])), minutes),
+            minute_counts(np.asarray(gate.join_times), minutes),
+        )
+        for gid, gate in gates.items()
+    )
 
 
 def _curve_arrivals(
@@ -168,7 +210,8 @@ def _result(
         stamps = np.array([t.ts_seconds for t in sensor.ticks])
         now = truth.wait_at(stamps).tolist()
         ahead = truth.wait_at(stamps + FORECAST_HORIZON_SECONDS).tolist()
-        for tick, wait, wait15 in zip(sensor.ticks, now, ahead, strict=True):
+        ahead30 = truth.wait_at(stamps + FORECAST_30_SECONDS).tolist()
+        for tick, wait, wait15, wait30 in zip(sensor.ticks, now, ahead, ahead30, strict=True):
             minute_rel = tick.ts_seconds / SECONDS_PER_MINUTE - params.open_minutes_before
             active = [
                 i.kind.value
@@ -184,6 +227,7 @@ def _result(
                     wait_true=wait,
                     wait_true_in_15=wait15,
                     incident="+".join(active),
+                    wait_true_in_30=wait30,
                 )
             )
         summaries.append(

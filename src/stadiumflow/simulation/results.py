@@ -15,8 +15,10 @@ from typing import IO
 
 from stadiumflow.domain.classify import RED_ABOVE_MINUTES
 from stadiumflow.domain.layout import StadiumLayout
+from stadiumflow.domain.plan import MatchPlan
 from stadiumflow.domain.readings import Reading
 from stadiumflow.simulation.params import IncidentSpec, MatchDayParams
+from stadiumflow.simulation.plans import GateProfile
 
 CSV_COLUMNS = (
     "stadium_id",
@@ -45,6 +47,8 @@ class ObservedMinute:
     wait_true: float  # minutes, for a fan joining in [ts, ts + 1 min)
     wait_true_in_15: float  # the same, 15 minutes later
     incident: str  # kind of the incident active at this gate at ts, "" if none
+    # The wait 30 minutes later (not in the CSV, whose columns other tools read).
+    wait_true_in_30: float = float("nan")
 
     def csv_row(self) -> list[str]:
         r = self.reading
@@ -84,6 +88,10 @@ class MatchDayResult:
     gates: tuple[GateSummary, ...]
     redirected: int
     balked: int
+    # The operator's plan for the day (expected fans off by an allocation error) and the
+    # gates' service means and arrival shapes: what an evaluation needs for its anchor.
+    plan: MatchPlan | None = None
+    profiles: tuple[GateProfile, ...] = ()
 
     @property
     def stadium_id(self) -> str:

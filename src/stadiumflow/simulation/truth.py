@@ -15,6 +15,7 @@ import numpy as np
 from stadiumflow.simulation.params import SECONDS_PER_MINUTE
 
 FORECAST_HORIZON_SECONDS = 15 * 60.0  # wait_true_in_15: the truth 15 minutes ahead
+FORECAST_30_SECONDS = 30 * 60.0  # wait_true_in_30: and 30 minutes ahead
 LOOKAHEAD_SECONDS = 10 * 60.0
 
 

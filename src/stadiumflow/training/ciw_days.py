@@ -30,9 +30,11 @@ from datetime import UTC, datetime, timedelta
 import ciw
 import numpy as np
 
+from stadiumflow.domain.plan import MatchPlan
 from stadiumflow.domain.readings import Reading
+from stadiumflow.simulation.plans import GateProfile, minute_counts, simulated_plan
 from stadiumflow.simulation.results import ObservedMinute
-from stadiumflow.simulation.truth import FORECAST_HORIZON_SECONDS, WaitTruth
+from stadiumflow.simulation.truth import FORECAST_30_SECONDS, FORECAST_HORIZON_SECONDS, WaitTruth
 from stadiumflow.training.anomaly_eval import Incident, IncidentDay
 
 CIW_ENTROPY = 0xC1_3C4E_C4  # its own root of seeds, used by nothing else
@@ -50,12 +52,16 @@ _DRAIN_SECONDS = 6 * 3600.0  # simulate on after the last arrival until every fa
 
 @dataclass(frozen=True)
 class CiwDay:
-    """One simulated match day: per gate and minute, the reading and the truth."""
+    """One simulated match day: per gate and minute, the reading and the truth; the
+    operator's plan (expected fans off by an allocation error) and the gates' service
+    means and arrival shapes (before surges)."""
 
     stadium_id: str
     minutes: tuple[ObservedMinute, ...]
     gates: int
     incidents: tuple[Incident, ...]
+    plan: MatchPlan | None = None
+    profiles: tuple[GateProfile, ...] = ()
 
     def readings(self) -> list[Reading]:
         return sorted((m.reading for m in self.minutes), key=lambda r: (r.ts, r.gate_id))
@@ -70,6 +76,7 @@ class _Gate:
     service_mean: float  # seconds
     service_cv: float
     rates: np.ndarray  # fans per second, one per minute of the open period
+    planned: np.ndarray  # the same before any surge: the shape a plan could know
     closure: tuple[float, float, int] | None  # (start s, end s, lanes left)
     surge: tuple[float, float] | None  # (start s, end s)
 
@@ -92,7 +99,7 @@ def _random_gate(rng: np.random.Generator, minutes: int) -> _Gate:
     mean = float(rng.uniform(*SERVICE_MEAN_SECONDS))
     capacity = lanes / mean  # fans per second
     profile = _bell(rng, minutes)
-    rates = profile * capacity * rng.uniform(*PEAK_LOAD)
+    planned = rates = profile * capacity * rng.uniform(*PEAK_LOAD)
     busy = np.flatnonzero(profile > 0.4)
     rush = np.flatnonzero(profile > 0.8)  # a failure matters, and shows, when fans queue
     closure = surge = None
@@ -106,7 +113,7 @@ def _random_gate(rng: np.random.Generator, minutes: int) -> _Gate:
         first, last = int(surge[0] // 60), int(np.ceil(surge[1] / 60))
         rates = rates.copy()
         rates[first:last] *= rng.uniform(2.0, 3.0)
-    return _Gate(lanes, mean, float(rng.uniform(*SERVICE_CV)), rates, closure, surge)
+    return _Gate(lanes, mean, float(rng.uniform(*SERVICE_CV)), rates, planned, closure, surge)
 
 
 def _servers(gate: _Gate) -> int | ciw.Schedule:
@@ -161,6 +168,7 @@ def ciw_match_day(index: int, report_seconds: int = 60) -> CiwDay:
     simulation = ciw.Simulation(network)
     simulation.simulate_until_max_time(ends[-1] + _DRAIN_SECONDS)
     stadium_id = f"CIW{index:04d}"
+    kickoff = opening + timedelta(minutes=OPEN_MINUTES_BEFORE)
     observed: list[ObservedMinute] = []
     incidents: list[Incident] = []
     ticks = np.arange(report_seconds, ends[-1] + 1, report_seconds, dtype=float)
@@ -174,7 +182,24 @@ def ciw_match_day(index: int, report_seconds: int = 60) -> CiwDay:
             if span is not None:
                 start, end = (opening + timedelta(seconds=float(t)) for t in span[:2])
                 incidents.append(Incident(f"G{node}", kind, start, end))
-    return CiwDay(stadium_id, tuple(observed), len(gates), tuple(incidents))
+    plan = simulated_plan(
+        stadium_id,
+        kickoff,
+        {f"G{node}": len(served[node]) for node in range(1, len(gates) + 1)},
+        {f"G{node}": g.lanes for node, g in enumerate(gates, start=1)},
+        seeds.spawn(1)[0],  # a child stream: no other draw of the day moves
+    )
+    profiles = tuple(
+        GateProfile(
+            f"G{node}",
+            opening,
+            g.service_mean,
+            tuple((g.planned / g.planned.sum()).tolist()),
+            minute_counts(np.asarray([r.arrival_date for r in served[node]]), len(g.planned)),
+        )
+        for node, g in enumerate(gates, start=1)
+    )
+    return CiwDay(stadium_id, tuple(observed), len(gates), tuple(incidents), plan, profiles)
 
 
 def _observe(
@@ -193,6 +218,7 @@ def _observe(
     service_sum = np.concatenate([[0.0], np.cumsum([records[i].service_time for i in order])])
     truth = WaitTruth([r.arrival_date for r in records], [r.waiting_time for r in records])
     now, ahead = truth.wait_at(ticks), truth.wait_at(ticks + FORECAST_HORIZON_SECONDS)
+    ahead30 = truth.wait_at(ticks + FORECAST_30_SECONDS)
     waiting = np.searchsorted(arrivals, ticks, "right") - np.searchsorted(starts, ticks, "right")
     lo, hi = np.searchsorted(ends, ticks - 60.0, "right"), np.searchsorted(ends, ticks, "right")
     out = []
@@ -216,6 +242,7 @@ def _observe(
                 float(now[k]),
                 float(ahead[k]),
                 _incident_at(gate, float(t)),
+                float(ahead30[k]),
             )
         )
     return out

@@ -11,6 +11,10 @@ saw a day takes it as new readings, not as duplicates. When a gate has two readi
 one posted minute (jittery or sub-minute sensors), only the newest shows in the status,
 so only it is scored, as a judge reading the status would; and the status's ts is
 compared at the wire's millisecond precision.
+
+With ``plans``, each day's plan is put first (``PUT /api/flow/plan?stadiumId=X``); a
+server without that route (404, 405 or 501) refuses plans, and the runner says why
+(``plans_refused``) and scores nothing more.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from stadiumflow.domain.features import compute_features
+from stadiumflow.domain.plan import MatchPlan
 from stadiumflow.domain.readings import Reading
 from stadiumflow.domain.wait import WaitEstimate
 from stadiumflow.domain.window import GateWindow, WindowPoint
@@ -36,6 +41,8 @@ from stadiumflow.training.evaluate import DayOutputs, SimulatedDay
 VISIBLE_WITHIN_SECONDS = 30.0  # a minute not shown by then counts as stale
 POLL_SECONDS = 0.005
 HTTP_TIMEOUT_SECONDS = 10.0
+PLAN_PATH = "/api/flow/plan"
+NO_PLAN_ROUTE = (404, 405, 501)  # what a server without the plan API answers
 _NO_SHIFT = timedelta(0)  # readings keep their ts
 
 
@@ -48,6 +55,34 @@ def _ts(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def plan_json(plan: MatchPlan) -> dict[str, Any]:
+    """The plan as the API takes it (camelCase; lanes only where the plan names them)."""
+    return {
+        "kickoff": iso_z(plan.kickoff),
+        "gates": [
+            {
+                "gateId": g.gate_id,
+                "expectedFans": g.expected_fans,
+                **({} if g.lanes is None else {"lanes": g.lanes}),
+            }
+            for g in plan.gates
+        ],
+    }
+
+
+def put_plan(url: str, stadium_id: str, plan: MatchPlan) -> None:
+    """PUT a stadium's plan; raises ``HTTPError`` when the server refuses it."""
+    query = urllib.parse.urlencode({"stadiumId": stadium_id})
+    request = urllib.request.Request(
+        f"{url}{PLAN_PATH}?{query}",
+        data=json.dumps(plan_json(plan)).encode(),
+        headers={"Content-Type": "application/json"},
+        method="PUT",
+    )
+    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
+        response.read()
+
+
 @dataclass
 class ApiRunner:
     """A ``training.evaluate.DayRunner`` that goes through a server at ``url``."""
@@ -58,10 +93,13 @@ class ApiRunner:
     stale_minutes: int = 0
     polls: int = 0
     waited_seconds: float = 0.0
+    plans: bool = False  # put each day's plan before its readings
+    plans_refused: str | None = None  # why the server took no plan (then nothing is scored)
 
     @classmethod
-    def at(cls, url: str) -> ApiRunner:
-        return cls(url.rstrip("/"), f"{int(time.time()) % 10**6:06d}", ReplayStats())
+    def at(cls, url: str, *, plans: bool = False) -> ApiRunner:
+        tag = f"{int(time.time()) % 10**6:06d}{'p' if plans else ''}"
+        return cls(url.rstrip("/"), tag, ReplayStats(), plans=plans)
 
     def model_version(self) -> str:
         ready = get_json(self.url + "/readyz")
@@ -69,6 +107,8 @@ class ApiRunner:
 
     def __call__(self, day: SimulatedDay, out: DayOutputs) -> None:
         stadium = f"{day.stadium_id}-{self.tag}"
+        if self.plans and not self._gave_plan(stadium, day.plan):
+            return
         by_minute: dict[datetime, list[Reading]] = defaultdict(list)
         for reading in day.readings():
             by_minute[reading.ts.replace(second=0, microsecond=0)].append(reading)
@@ -114,8 +154,27 @@ class ApiRunner:
                     r.ts,
                     estimate,
                     compute_features(windows[gate_id].points),
+                    state=status["state"],
+                    in_30=status.get("waitIn30"),
+                    red_expected_in=status.get("redExpectedIn"),
                 )
         out.alarms.append(alarms)
+
+    def _gave_plan(self, stadium: str, plan: MatchPlan | None) -> bool:
+        """Put the day's plan under the suffixed stadium id; False when there is none or
+        the server has no plan API (then ``plans_refused`` says so)."""
+        if self.plans_refused is not None or plan is None:
+            return False
+        try:
+            put_plan(self.url, stadium, replace(plan, stadium_id=stadium))
+        except urllib.error.HTTPError as exc:
+            if exc.code not in NO_PLAN_ROUTE:
+                raise
+            self.plans_refused = (
+                f"the server has no plan API yet: PUT {PLAN_PATH} answered {exc.code}"
+            )
+            return False
+        return True
 
     def _visible(self, stadium: str, expected: dict[str, datetime]) -> list[dict[str, Any]]:
         """The stadium's gates once each gate of ``expected`` shows at least its ts (or

@@ -147,29 +147,40 @@ def _evaluate(args: argparse.Namespace) -> int:
         return 2
     from tqdm import tqdm
 
+    from stadiumflow.entrypoints.tools.forecast_table import print_forecasts
     from stadiumflow.training.evaluate import (
         DayRunner,
+        PlanRunner,
+        WorkerRunner,
         evaluate,
         evaluate_cross_check,
         through_worker,
     )
-    from stadiumflow.training.plots import plot_day
+    from stadiumflow.training.plots import plot_day, plot_forecasts
 
     api: ApiRunner | None = None
     run_day: DayRunner
+    with_plans: PlanRunner | None = None
     if args.url:
         from stadiumflow.entrypoints.tools.api_eval import ApiRunner
 
         run_day = api = ApiRunner.at(args.url)
         version, where = api.model_version(), f"through the API at {api.url}"
+        if args.plans:
+            with_plans = ApiRunner.at(args.url, plans=True)
     else:
         model = load_wait_model(args.model_dir or shipped_model_dir())
         run_day, version, where = through_worker(model), model.version, "in process"
+        if args.plans:
+            with_plans = WorkerRunner(model, plans=True)
     print(
         f"evaluating {version} on {args.days} fresh match days of the"
-        f" {args.simulator} simulator, {where}",
+        f" {args.simulator} simulator, {where}"
+        + (", without and with plans" if with_plans is not None else ""),
         file=sys.stderr,
     )
+    if with_plans is not None and with_plans.plans_refused is not None:
+        print(f"--plans: skipped, {with_plans.plans_refused}", file=sys.stderr)
     with tqdm(total=args.days, unit="day", file=sys.stderr) as bar:
         if args.simulator == "ciw":
             report, outputs, stadiums = evaluate_cross_check(
@@ -177,9 +188,12 @@ def _evaluate(args: argparse.Namespace) -> int:
                 args.days,
                 on_day=lambda _: bar.update(1),
                 report_seconds=args.report_seconds,
+                with_plans=with_plans,
             )
         else:
-            report, outputs, results = evaluate(run_day, args.days, on_day=lambda _: bar.update(1))
+            report, outputs, results = evaluate(
+                run_day, args.days, on_day=lambda _: bar.update(1), with_plans=with_plans
+            )
             stadiums = [r.stadium_id for r in results]
     report["model"]["version"] = version
     if api is not None:
@@ -200,13 +214,21 @@ def _evaluate(args: argparse.Namespace) -> int:
     _print_scores(report)
     _print_ratios(report)
     _print_anomalies(report["anomalies"])
+    print_forecasts(report)
     if args.plot:
         path = plot_day(outputs, stadiums[0], args.plot)
         print(f"plot: {path}")
+        forecasts = plot_forecasts(outputs, forecast_plot_path(args.plot))
+        print(f"plot: {forecasts}" if forecasts else "plot of forecasts: no gate turned red")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
         print(f"report: {args.json}")
     return 0
+
+
+def forecast_plot_path(plot: Path) -> Path:
+    """Where the forecast plot goes, beside the wait plot: ``x.png`` -> ``x_forecast.png``."""
+    return plot.with_name(f"{plot.stem}_forecast{plot.suffix or '.png'}")
 
 
 def _publish(args: argparse.Namespace) -> int:
@@ -260,7 +282,8 @@ def add_commands(sub: Any) -> None:
         "--plot",
         type=lambda value: Path(value) if value else None,
         default=Path("artifacts/evaluate_wait.png"),
-        help='where to draw predicted against true wait ("" for no plot)',
+        help='where to draw predicted against true wait ("" for no plot); the 15-minute'
+        " forecasts of the gates that turned red go beside it (NAME_forecast.png)",
     )
     evaluate.add_argument("--json", type=Path, default=None)
     evaluate.add_argument(
@@ -278,6 +301,12 @@ def add_commands(sub: Any) -> None:
         type=int,
         default=60,
         help="with --simulator ciw: how often its sensors report (counts stay per minute)",
+    )
+    evaluate.add_argument(
+        "--plans",
+        action="store_true",
+        help="run each day again with its match plan given to the product first"
+        " (store.save_plan in process, PUT /api/flow/plan with --url): without and with plans",
     )
     evaluate.add_argument(
         "--redirect",
