@@ -90,17 +90,15 @@ class WorkerRunner:
 
     @property
     def plans_refused(self) -> str | None:
-        if self.plans and not callable(getattr(self.new_store(), "save_plan", None)):
-            return "the gate store has no save_plan yet: the product cannot read plans"
+        """Why the days cannot be run with their plans (every store keeps plans: never)."""
         return None
 
     def __call__(self, day: SimulatedDay, out: DayOutputs) -> None:
         store = self.new_store()
         if self.plans:
-            save_plan = getattr(store, "save_plan", None)  # not on every store yet
-            if not callable(save_plan) or day.plan is None:
+            if day.plan is None:
                 return
-            save_plan(day.plan)
+            store.save_plan(day.plan)
         run_day_through_worker(day, self.model, out, store)
 
 

@@ -13,7 +13,6 @@ import pytest
 
 from stadiumflow.adapters.memory import MemoryGateStore
 from stadiumflow.bootstrap import load_wait_model, shipped_model_dir
-from stadiumflow.domain.plan import MatchPlan
 from stadiumflow.simulation.plans import ALLOCATION_CAP
 from stadiumflow.simulation.results import ObservedMinute
 from stadiumflow.training.ciw_days import OPEN_MINUTES_BEFORE, CiwDay, ciw_match_day
@@ -143,23 +142,12 @@ def test_the_shipped_model_beats_queue_over_throughput_there():
     assert "withPlans" not in report
 
 
-class PlanningStore(MemoryGateStore):
-    """A memory store that keeps the plans it is given (as the product's will)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.plans: list[MatchPlan] = []
-
-    def save_plan(self, plan: MatchPlan) -> None:
-        self.plans.append(plan)
-
-
 def test_with_plans_each_day_is_run_again_after_its_plan_is_saved(day):
     model = load_wait_model(shipped_model_dir())
-    stores: list[PlanningStore] = []
+    stores: list[MemoryGateStore] = []
 
-    def new_store() -> PlanningStore:
-        stores.append(PlanningStore())
+    def new_store() -> MemoryGateStore:
+        stores.append(MemoryGateStore())
         return stores[-1]
 
     two_gates = replace(
@@ -170,22 +158,7 @@ def test_with_plans_each_day_is_run_again_after_its_plan_is_saved(day):
     report, _, _ = score_days(
         lambda _index: two_gates, through_worker(model), 1, "ciw", with_plans=runner
     )
-    assert [s.plans for s in stores if s.plans] == [[day.plan]]
+    assert [s.plans(day.stadium_id) for s in stores] == [[day.plan]]
     with_plans = report["withPlans"]
     assert with_plans["given"] and with_plans["gateMinutes"] == report["gateMinutes"]
     assert set(with_plans["forecast"]) == {"product"}  # the anchors are the same: once
-
-
-class StoreWithoutPlans(MemoryGateStore):
-    save_plan = None  # a store that cannot keep plans
-
-
-def test_a_store_without_save_plan_refuses_plans_and_says_why(day):
-    model = load_wait_model(shipped_model_dir())
-    runner = WorkerRunner(model, plans=True, new_store=StoreWithoutPlans)
-    assert runner.plans_refused is not None and "save_plan" in runner.plans_refused
-    one_gate = replace(day, minutes=tuple(m for m in day.minutes if m.reading.gate_id == "G1"))
-    report, _, _ = score_days(
-        lambda _index: one_gate, through_worker(model), 1, "ciw", with_plans=runner
-    )
-    assert report["withPlans"] == {"given": False, "reason": runner.plans_refused}
