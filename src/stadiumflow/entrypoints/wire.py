@@ -283,11 +283,22 @@ def published(
     shown = round(wait, 2)
     if low is None or high is None:
         return shown, None, None
-    return (
-        shown,
-        min(math.floor(low * _SCALE) / _SCALE, shown),
-        max(math.ceil(high * _SCALE) / _SCALE, shown),
-    )
+    return shown, min(_outward(low, -1), shown), max(_outward(high, 1), shown)
+
+
+def _outward(value: float, side: int) -> float:
+    """``value`` to BOUND_DECIMALS, rounded away from the interval's middle (``side`` -1:
+    down, 1: up); one step further where float arithmetic landed on the wrong side
+    (1.9500000000000002 x 10**4 is 19500.0, whose ceiling, 1.95, is below it).
+
+    >>> _outward(1.9500000000000002, 1) >= 1.9500000000000002, _outward(1.23456, -1)
+    (True, 1.2345)
+    """
+    steps = math.ceil(value * _SCALE) if side > 0 else math.floor(value * _SCALE)
+    bound = steps / _SCALE
+    if (bound - value) * side < 0:
+        bound = (steps + side) / _SCALE
+    return bound
 
 
 def gate_out(status: GateStatus) -> GateOut:
