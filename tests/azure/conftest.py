@@ -26,9 +26,9 @@ def settings(azurite: Azurite) -> Settings:
     return azure_settings(azurite)
 
 
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    """Services on fresh queues and tables, installed as the Functions worker's services."""
+def installed_services(settings: Settings) -> Iterator[Services]:
+    """Services on fresh queues and tables, installed as the Functions worker's services
+    until the generator is closed (a fixture's body)."""
     queue, store = build_azure_storage(settings)
     built = bootstrap(settings, queue=queue, store=store)
     use_services(built)
@@ -37,3 +37,8 @@ def services(settings: Settings) -> Iterator[Services]:
     finally:
         use_services(None)
         built.close()
+
+
+@pytest.fixture
+def services(settings: Settings) -> Iterator[Services]:
+    yield from installed_services(settings)

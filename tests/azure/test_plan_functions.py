@@ -10,12 +10,11 @@ import pytest
 from pydantic import SecretStr
 from starlette.testclient import TestClient
 
-from stadiumflow.adapters.azure.storage import build_azure_storage
 from stadiumflow.adapters.memory import MemoryClock, MemoryGateStore, MemoryQueue
 from stadiumflow.bootstrap import Services, bootstrap
 from stadiumflow.config import Settings
-from stadiumflow.entrypoints.azure.context import use_services
 from stadiumflow.entrypoints.http.app import create_app
+from tests.azure.conftest import installed_services
 from tests.azure.functions import body_json, call_plan
 
 pytestmark = pytest.mark.azure
@@ -76,14 +75,7 @@ def test_an_invalid_plan_stores_nothing(services):
 @pytest.fixture
 def keyed_services(settings: Settings) -> Iterator[Services]:
     keyed = settings.model_copy(update={"operator_keys": SecretStr(f"other-key,{KEY}")})
-    queue, store = build_azure_storage(keyed)
-    built = bootstrap(keyed, queue=queue, store=store)
-    use_services(built)
-    try:
-        yield built
-    finally:
-        use_services(None)
-        built.close()
+    yield from installed_services(keyed)
 
 
 @pytest.mark.parametrize("route", ["plan", "plans"])

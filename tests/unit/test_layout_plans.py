@@ -17,25 +17,10 @@ from stadiumflow.domain.errors import InvalidLayout
 from stadiumflow.domain.plan import GatePlan, MatchPlan
 from stadiumflow.layouts import SHIPPED_LAYOUTS, load_layout, parse_layout, parse_layout_toml
 from stadiumflow.layouts.catalog import LayoutCatalog
+from tests.unit.simulation.test_layouts import MINIMAL
 
 KICKOFF = datetime(2025, 7, 14, 20, tzinfo=UTC)
-LAYOUT = """
-[stadium]
-id = "X"
-[[sectors]]
-id = "A"
-seats = 1000
-[[gates]]
-id = "G1"
-lanes = 4
-sectors = ["A"]
-angle_deg = 0
-[[gates]]
-id = "G2"
-lanes = 2
-sectors = ["A"]
-angle_deg = 90
-"""
+LAYOUT = MINIMAL  # two gates of 4 and 2 lanes, one sector
 PLAN = """
 [[plans]]
 kickoff = 2025-07-14T22:00:00+02:00

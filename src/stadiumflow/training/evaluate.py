@@ -13,7 +13,7 @@ second runner that hands the product each day's plan first, all of it again with
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -23,7 +23,6 @@ import numpy as np
 from stadiumflow.adapters.memory import MemoryGateStore
 from stadiumflow.domain.features import compute_features
 from stadiumflow.domain.readings import Reading
-from stadiumflow.domain.status import GateStatus
 from stadiumflow.domain.window import GateWindow, WindowPoint
 from stadiumflow.ports import GateStore, WaitModel
 from stadiumflow.services.process import process_batch
@@ -111,12 +110,10 @@ def run_day_through_worker(
     for reading in result.readings():
         by_minute[reading.ts.replace(second=0, microsecond=0)].append(reading)
     alarms: dict[tuple[str, datetime], str | None] = {}
-    shown: dict[tuple[str, datetime], GateStatus] = {}  # the status each reading showed in
     for stamp in sorted(by_minute):
         process_batch(by_minute[stamp], store=store, model=model)
         for status in store.stadium_statuses(result.stadium_id):
             alarms[(status.gate_id, stamp)] = status.anomaly_kind if status.anomaly else None
-            shown[(status.gate_id, status.ts)] = status
     out.alarms.append(alarms)
     truth = {(m.reading.gate_id, m.reading.ts): m for m in result.minutes if m.reported}
     for gate in dict.fromkeys(m.reading.gate_id for m in result.minutes):
@@ -127,28 +124,14 @@ def run_day_through_worker(
             minute = truth.get((gate, r.ts))
             if minute is None or item.late:
                 continue
-            shown_by = shown.get((gate, r.ts))
             out.add(
                 result.stadium_id,
                 minute,
                 r.ts,
                 item.estimate,
                 compute_features(window.points),
-                state=str(item.state),
-                in_30=_field(("wait_in_30", "in_30"), shown_by, item.estimate, item),
-                red_expected_in=_field(("red_expected_in",), shown_by, item.estimate, item),
+                state=str(item.state),  # no waitIn30 / redExpectedIn yet: scored as n/a
             )
-
-
-def _field(names: Sequence[str], *sources: object) -> float | None:
-    """The first of ``names`` any of ``sources`` has and sets: the forecaster's new outputs
-    are read where they are found (status, estimate or history row), None until then."""
-    for source in sources:
-        for name in names:
-            value = getattr(source, name, None)
-            if value is not None:
-                return float(value)
-    return None
 
 
 def summarise(out: DayOutputs, *, with_plan: bool = False) -> dict[str, Any]:
