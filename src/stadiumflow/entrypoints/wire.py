@@ -267,7 +267,7 @@ At an empty queue the interval and the waits it must hold are a fraction of a se
 rounding changed its coverage through the API on sub-second waits alone: on 3 Ciw days,
 83% in process read 75% rounded to 0.01 min to the nearest, 90% rounded outward, 85%
 outward to 0.001 min."""
-_SCALE = 10**BOUND_DECIMALS
+_SCALE: int = 10**BOUND_DECIMALS
 
 
 def published(
